@@ -1,0 +1,37 @@
+/**
+ * Every error ssehub raises on purpose is an `SseError` with a stable `code`.
+ * Codes never change meaning; messages may be reworded. Callers branch on
+ * `code`, people read `message`.
+ */
+export type SseErrorCode =
+  /** A field given to the encoder cannot be written safely (names the field). */
+  | 'SSE_ERR_INVALID_FIELD'
+  /** The parser met an event (or a single line) larger than its `maxEventSize`. */
+  | 'SSE_ERR_EVENT_TOO_LARGE'
+  /** A stream's unsent bytes went over its `maxBufferedBytes`: the client stopped reading. */
+  | 'SSE_ERR_SLOW_CONSUMER'
+  /** A write was attempted on a stream that is already closed. */
+  | 'SSE_ERR_STREAM_CLOSED';
+
+export interface SseErrorOptions {
+  /** The input field the error is about, when there is one (`"id"`, `"retry"`, …). */
+  field?: string;
+  cause?: unknown;
+}
+
+export class SseError extends Error {
+  override readonly name = 'SseError';
+  readonly code: SseErrorCode;
+  readonly field: string | undefined;
+
+  constructor(code: SseErrorCode, message: string, options: SseErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.field = options.field;
+  }
+}
+
+/** True when `value` is an {@link SseError}, optionally with the given code. */
+export function isSseError(value: unknown, code?: SseErrorCode): value is SseError {
+  return value instanceof SseError && (code === undefined || value.code === code);
+}
