@@ -11,17 +11,17 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
   bin: Record<string, string>;
 };
 
-test('ssehub --version prints the package version', async () => {
+void test('ssehub --version prints the package version', async () => {
   const { stdout } = await run(process.execPath, [...cli, '--version']);
   assert.equal(stdout, `${pkg.version}\n`);
 });
 
-test('ssehub --help prints usage and exits 0', async () => {
+void test('ssehub --help prints usage and exits 0', async () => {
   const { stdout } = await run(process.execPath, [...cli, '--help']);
   assert.match(stdout, /^Usage: ssehub <command>/m);
 });
 
-test('an unknown command exits 2 and names the command', async () => {
+void test('an unknown command exits 2 and names the command', async () => {
   await assert.rejects(run(process.execPath, [...cli, 'frobnicate']), (error: unknown) => {
     const e = error as { code: number; stderr: string };
     assert.equal(e.code, 2);
@@ -30,6 +30,6 @@ test('an unknown command exits 2 and names the command', async () => {
   });
 });
 
-test('the package declares the ssehub bin', () => {
+void test('the package declares the ssehub bin', () => {
   assert.equal(pkg.bin.ssehub, './dist/cli/main.js');
 });
