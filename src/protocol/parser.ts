@@ -92,7 +92,11 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   }
   const maxEventSize = options.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE;
   if (!Number.isSafeInteger(maxEventSize) || maxEventSize < 1) {
-    throw new RangeError('createParser: options.maxEventSize must be a positive integer');
+    throw new SseError(
+      'SSE_ERR_INVALID_OPTION',
+      `"maxEventSize" must be a positive integer, got ${String(maxEventSize)}`,
+      { field: 'maxEventSize' },
+    );
   }
   const { onEvent, onRetry, onComment, onError } = callbacks;
 

@@ -6,6 +6,8 @@
 export type SseErrorCode =
   /** A field given to the encoder cannot be written safely (names the field). */
   | 'SSE_ERR_INVALID_FIELD'
+  /** An option given to a factory has the wrong type or range (names the option). */
+  | 'SSE_ERR_INVALID_OPTION'
   /** The parser met an event (or a single line) larger than its `maxEventSize`. */
   | 'SSE_ERR_EVENT_TOO_LARGE'
   /** A stream's unsent bytes went over its `maxBufferedBytes`: the client stopped reading. */

@@ -3,6 +3,7 @@
  *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html
  */
+import { SseError } from '../protocol/sse-error.js';
 
 /**
  * Response headers. Values follow node's `setHeader`: a string, a number, or a
@@ -110,13 +111,14 @@ export interface ResolvedSseStreamOptions {
  * Checks options and applies defaults. Throws before anything is written, so
  * a bad option never leaves a half-open response behind.
  *
- * @throws {TypeError | RangeError} on an option of the wrong type or range.
+ * @throws {SseError} `SSE_ERR_INVALID_OPTION`, naming the option, on one of the
+ * wrong type or range.
  */
 export function resolveOptions(options: SseStreamOptions): ResolvedSseStreamOptions {
   const { retry, heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL } = options;
   const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
   if (retry !== undefined && !(Number.isSafeInteger(retry) && retry >= 0)) {
-    throw new RangeError(`"retry" must be a non-negative integer (ms), got ${String(retry)}`);
+    throw invalidOption('retry', `must be a non-negative integer (ms), got ${String(retry)}`);
   }
   if (
     heartbeatInterval !== false &&
@@ -126,13 +128,15 @@ export function resolveOptions(options: SseStreamOptions): ResolvedSseStreamOpti
       heartbeatInterval <= MAX_TIMER_MS
     )
   ) {
-    throw new RangeError(
-      `"heartbeatInterval" must be false or a positive integer (ms) up to ${MAX_TIMER_MS}, got ${String(heartbeatInterval)}`,
+    throw invalidOption(
+      'heartbeatInterval',
+      `must be false or a positive integer (ms) up to ${MAX_TIMER_MS}, got ${String(heartbeatInterval)}`,
     );
   }
   if (!(typeof maxBufferedBytes === 'number' && maxBufferedBytes > 0)) {
-    throw new RangeError(
-      `"maxBufferedBytes" must be a positive number, got ${String(maxBufferedBytes)}`,
+    throw invalidOption(
+      'maxBufferedBytes',
+      `must be a positive number, got ${String(maxBufferedBytes)}`,
     );
   }
   return { retry, heartbeatInterval, maxBufferedBytes, headers: options.headers };
@@ -142,7 +146,11 @@ export function resolveOptions(options: SseStreamOptions): ResolvedSseStreamOpti
 export function resolveLastEventIdParam(options: SseStreamOptions): string | false {
   const param = options.lastEventIdParam ?? DEFAULT_LAST_EVENT_ID_PARAM;
   if (param !== false && (typeof param !== 'string' || param === '')) {
-    throw new TypeError('"lastEventIdParam" must be a non-empty string or false');
+    throw invalidOption('lastEventIdParam', 'must be a non-empty string or false');
   }
   return param;
+}
+
+function invalidOption(option: string, problem: string): SseError {
+  return new SseError('SSE_ERR_INVALID_OPTION', `"${option}" ${problem}`, { field: option });
 }

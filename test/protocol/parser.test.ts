@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createParser, type ParsedEvent } from '../../src/protocol/index.js';
+import { createParser, isSseError, type ParsedEvent } from '../../src/protocol/index.js';
 import { bytes, ev, plain, utf8 } from './harness.js';
 
 function collect(options?: { lastEventId?: string }) {
@@ -121,6 +121,19 @@ void describe('parser: reset() starts a new stream', () => {
 });
 
 void describe('parser: the API', () => {
+  void it('rejects a bad maxEventSize with SSE_ERR_INVALID_OPTION naming the option', () => {
+    for (const maxEventSize of [0, -1, 1.5, Number.NaN, Infinity]) {
+      assert.throws(
+        () => createParser({ onEvent: () => undefined }, { maxEventSize }),
+        (error: unknown) =>
+          isSseError(error, 'SSE_ERR_INVALID_OPTION') &&
+          error.field === 'maxEventSize' &&
+          error.message.includes('"maxEventSize"'),
+        String(maxEventSize),
+      );
+    }
+  });
+
   void it('lastEventId starts as "" by default', () => {
     assert.equal(collect().parser.lastEventId, '');
   });

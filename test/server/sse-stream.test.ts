@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
-import { isSseError } from '../../src/protocol/sse-error.js';
+import { isSseError, SseError } from '../../src/protocol/sse-error.js';
 import { heartbeatTimerCount, kHeartbeatTick } from '../../src/server/heartbeat.js';
 import { SSE_HEADERS } from '../../src/server/response-headers.js';
 import { SseStream } from '../../src/server/sse-stream.js';
@@ -57,15 +57,23 @@ void describe('SseStream', () => {
   });
 
   void it('rejects invalid options before opening', () => {
-    for (const options of [
-      { retry: -1 },
-      { retry: 1.5 },
-      { heartbeatInterval: 0 },
-      { heartbeatInterval: 2 ** 31 },
-      { maxBufferedBytes: 0 },
-    ]) {
+    for (const [field, options] of [
+      ['retry', { retry: -1 }],
+      ['retry', { retry: 1.5 }],
+      ['heartbeatInterval', { heartbeatInterval: 0 }],
+      ['heartbeatInterval', { heartbeatInterval: 2 ** 31 }],
+      ['maxBufferedBytes', { maxBufferedBytes: 0 }],
+    ] as const) {
       const conn = new MemoryConnection();
-      assert.throws(() => new SseStream(conn, options), RangeError, JSON.stringify(options));
+      assert.throws(
+        () => new SseStream(conn, options),
+        (error: unknown) =>
+          error instanceof SseError &&
+          error.code === 'SSE_ERR_INVALID_OPTION' &&
+          error.field === field &&
+          error.message.includes(`"${field}"`),
+        JSON.stringify(options),
+      );
       assert.equal(conn.sink, undefined, 'nothing was opened');
     }
   });
