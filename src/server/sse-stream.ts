@@ -76,7 +76,7 @@ export class SseStream implements SseConnectionSink, HeartbeatMember {
    * Opens the stream: checks options, sends the head through `connection`,
    * then the initial `retry:` frame if configured, and starts heartbeats.
    *
-   * @throws {TypeError | RangeError} on invalid options, before anything is sent.
+   * @throws {SseError} `SSE_ERR_INVALID_OPTION` on invalid options, before anything is sent.
    */
   constructor(connection: SseConnection, options: SseStreamOptions = {}, lastEventId?: string) {
     const resolved = resolveOptions(options);

@@ -22,7 +22,7 @@ import { createSseStream } from './node-http.js';
  *   stream.on('close', unsubscribe);
  * });
  *
- * @throws {TypeError | RangeError} on invalid options (nothing is written).
+ * @throws {SseError} `SSE_ERR_INVALID_OPTION` on invalid options (nothing is written).
  */
 export function createExpressSseStream(
   req: IncomingMessage,

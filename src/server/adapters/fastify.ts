@@ -39,7 +39,7 @@ export interface FastifyReplyLike {
  *   stream.send({ data: 'hello' });
  * });
  *
- * @throws {TypeError | RangeError} on invalid options (the reply is not hijacked).
+ * @throws {SseError} `SSE_ERR_INVALID_OPTION` on invalid options (the reply is not hijacked).
  */
 export function createFastifySseStream(
   request: FastifyRequestLike,

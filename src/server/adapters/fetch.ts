@@ -134,7 +134,7 @@ class FetchConnection implements SseConnection, UnderlyingDefaultSource<Uint8Arr
  *   return response;
  * });
  *
- * @throws {TypeError | RangeError} on invalid options.
+ * @throws {SseError} `SSE_ERR_INVALID_OPTION` on invalid options.
  */
 export function createFetchSseStream(
   request: FetchRequestLike,

@@ -69,7 +69,7 @@ class Http2StreamConnection implements SseConnection {
  *   sse.send({ data: 'hello' });
  * });
  *
- * @throws {TypeError | RangeError} on invalid options (nothing is written).
+ * @throws {SseError} `SSE_ERR_INVALID_OPTION` on invalid options (nothing is written).
  */
 export function createHttp2SseStream(
   stream: ServerHttp2Stream,

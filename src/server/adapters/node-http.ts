@@ -124,7 +124,7 @@ class NodeResponseConnection implements SseConnection {
  *   stream.on('close', (reason) => console.log('closed:', reason));
  * });
  *
- * @throws {TypeError | RangeError} on invalid options (nothing is written).
+ * @throws {SseError} `SSE_ERR_INVALID_OPTION` on invalid options (nothing is written).
  */
 export function createSseStream(
   req: NodeSseRequest,
