@@ -11,7 +11,20 @@ interface Command {
 }
 
 /** Commands by name. Later parts of the project add theirs here. */
-const commands: Record<string, Command> = {};
+const commands: Record<string, Command> = {
+  serve: {
+    summary: 'run a Mercure-compatible hub server (ssehub serve --help)',
+    run: async (argv) => (await import('./serve.js')).run(argv),
+  },
+  publish: {
+    summary: 'publish an update to a Mercure hub and print its id',
+    run: async (argv) => (await import('./publish.js')).run(argv),
+  },
+  token: {
+    summary: 'mint a Mercure JWT for development',
+    run: async (argv) => (await import('./token.js')).run(argv),
+  },
+};
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {

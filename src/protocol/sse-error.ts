@@ -13,7 +13,23 @@ export type SseErrorCode =
   /** A stream's unsent bytes went over its `maxBufferedBytes`: the client stopped reading. */
   | 'SSE_ERR_SLOW_CONSUMER'
   /** A write was attempted on a stream that is already closed. */
-  | 'SSE_ERR_STREAM_CLOSED';
+  | 'SSE_ERR_STREAM_CLOSED'
+  /** A topic or topic selector is missing, empty or not a string (HTTP 400). */
+  | 'SSE_ERR_INVALID_TOPIC'
+  /** A subscription or an update names more topics than allowed (HTTP 400). */
+  | 'SSE_ERR_TOO_MANY_TOPICS'
+  /** An update's data is larger than allowed (HTTP 413 / 400). */
+  | 'SSE_ERR_DATA_TOO_LARGE'
+  /** No valid credentials where they are required (HTTP 401). */
+  | 'SSE_ERR_UNAUTHORIZED'
+  /** Valid credentials that do not allow this (HTTP 403). */
+  | 'SSE_ERR_FORBIDDEN'
+  /** The process already holds as many subscribers as it may (HTTP 503). */
+  | 'SSE_ERR_TOO_MANY_SUBSCRIBERS'
+  /** The transport cannot store or deliver updates right now (HTTP 503). */
+  | 'SSE_ERR_TRANSPORT_UNAVAILABLE'
+  /** The hub is closed or closing. */
+  | 'SSE_ERR_HUB_CLOSED';
 
 export interface SseErrorOptions {
   /** The input field the error is about, when there is one (`"id"`, `"retry"`, …). */

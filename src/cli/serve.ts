@@ -1,0 +1,428 @@
+/**
+ * `ssehub serve`: the standalone Mercure-compatible hub.
+ *
+ * Every option is a flag and an `SSEHUB_<UPPER_SNAKE>` environment variable
+ * (the flag wins). Logs are JSON lines on stdout (pino). SIGTERM or SIGINT
+ * shuts down gracefully (streams end cleanly) and exits 0.
+ */
+import { pino, type Logger } from 'pino';
+import { createHubServer, type HubServerOptions } from '../http/index.js';
+import { JWT_ALGORITHMS, signToken, type DevTokens, type JwtAlgorithm } from '../http/index.js';
+import {
+  booleanFlag,
+  choiceFlag,
+  integerFlag,
+  listFlag,
+  parseFlags,
+  renderHelp,
+  stringFlag,
+  UsageError,
+  type FlagSpec,
+} from './flags.js';
+import { DEV_JWT_KEY, readKeyFlag, usageFromOptionError } from './keys.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The flags of `ssehub serve`, in help order. */
+export const SERVE_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'port',
+    type: 'string',
+    short: 'p',
+    value: '<n>',
+    default: '3000',
+    description: 'TCP port to listen on (0: any free port)',
+  },
+  {
+    name: 'host',
+    type: 'string',
+    value: '<addr>',
+    default: 'localhost',
+    description: 'Address to listen on; 0.0.0.0 (or ::) in containers',
+  },
+  {
+    name: 'jwt-key',
+    type: 'string',
+    value: '<key>',
+    description:
+      'Key verifying publisher and subscriber JWTs: the HMAC secret, or a PEM public key (text or file path) for RS*/PS*/ES*',
+  },
+  {
+    name: 'publisher-jwt-key',
+    type: 'string',
+    value: '<key>',
+    default: '--jwt-key',
+    description: 'Key verifying publisher JWTs',
+  },
+  {
+    name: 'subscriber-jwt-key',
+    type: 'string',
+    value: '<key>',
+    default: '--jwt-key',
+    description: 'Key verifying subscriber JWTs',
+  },
+  {
+    name: 'jwt-alg',
+    type: 'string',
+    value: '<alg>',
+    default: 'HS256',
+    description: `JWT algorithm, the only one accepted (${JWT_ALGORITHMS.join(', ')})`,
+  },
+  {
+    name: 'publisher-jwt-alg',
+    type: 'string',
+    value: '<alg>',
+    default: '--jwt-alg',
+    description: 'Algorithm of publisher JWTs',
+  },
+  {
+    name: 'subscriber-jwt-alg',
+    type: 'string',
+    value: '<alg>',
+    default: '--jwt-alg',
+    description: 'Algorithm of subscriber JWTs',
+  },
+  {
+    name: 'anonymous',
+    type: 'boolean',
+    default: 'false (true with --dev)',
+    description: 'Let subscribers without a token receive public updates',
+  },
+  {
+    name: 'cors-origin',
+    type: 'string',
+    multiple: true,
+    value: '<origin>',
+    default: 'none',
+    description: 'Origin allowed to use the hub from a browser on another site, or * for any',
+  },
+  {
+    name: 'publish-origin',
+    type: 'string',
+    multiple: true,
+    value: '<origin>',
+    default: 'none',
+    description: 'Origin allowed to publish with the cookie (CSRF protection), or *',
+  },
+  {
+    name: 'cookie-name',
+    type: 'string',
+    value: '<name>',
+    default: 'mercureAuthorization',
+    description: 'Name of the authorization cookie',
+  },
+  {
+    name: 'clock-tolerance',
+    type: 'string',
+    value: '<s>',
+    default: '0',
+    description: 'Seconds of clock skew tolerated on JWT exp and nbf',
+  },
+  {
+    name: 'history-size',
+    type: 'string',
+    value: '<n>',
+    default: '1000',
+    description: 'Updates kept for Last-Event-ID replay',
+  },
+  {
+    name: 'heartbeat',
+    type: 'string',
+    value: '<ms>',
+    default: '15000',
+    description: 'Heartbeat interval of idle streams in ms (0: none)',
+  },
+  {
+    name: 'max-data-bytes',
+    type: 'string',
+    value: '<n>',
+    default: '1048576',
+    description: 'Largest "data" of an update, in bytes (then 413)',
+  },
+  {
+    name: 'max-topics',
+    type: 'string',
+    value: '<n>',
+    default: '100',
+    description: 'Most topics per update and per subscription (then 400)',
+  },
+  {
+    name: 'max-subscribers',
+    type: 'string',
+    value: '<n>',
+    default: '100000',
+    description: 'Most subscribers at once (then 503)',
+  },
+  {
+    name: 'log-level',
+    type: 'string',
+    value: '<level>',
+    default: 'info',
+    description: `Log level (${LOG_LEVELS.join(', ')})`,
+  },
+  {
+    name: 'dev',
+    type: 'boolean',
+    description: `Development mode: anonymous subscribers, the well-known key "${DEV_JWT_KEY}" unless a key is given, a publish form on the page, ready-to-use tokens in the log`,
+  },
+  { name: 'help', type: 'boolean', short: 'h', env: false, description: 'Show this help' },
+];
+
+const USAGE = `Usage: ssehub serve [options]
+
+Runs a Mercure-compatible hub: subscribe with GET and publish with POST on
+/.well-known/mercure; /healthz, /metrics (Prometheus) and a page at /.`;
+
+const FOOTER = `Every option can also be set with its environment variable (the flag wins);
+repeatable options take a comma-separated list there.`;
+
+/** What `--dev` adds: keys, tokens and the banner. */
+interface DevSetup {
+  tokens: DevTokens;
+  key: string;
+  keyIsDefault: boolean;
+}
+
+/** Builds the server options from the flags; throws UsageError on bad values. */
+async function buildOptions(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<
+  | { help: true }
+  | {
+      help: false;
+      options: HubServerOptions;
+      port: number;
+      host: string;
+      logLevel: string;
+      dev: DevSetup | undefined;
+    }
+> {
+  const flags = parseFlags(SERVE_FLAGS, argv, env);
+  if (booleanFlag(flags, 'help')) return { help: true };
+  const dev = booleanFlag(flags, 'dev');
+  const jwtAlg = choiceFlag<JwtAlgorithm>(flags, 'jwt-alg', JWT_ALGORITHMS) ?? 'HS256';
+  const publisherJwtAlg = choiceFlag(flags, 'publisher-jwt-alg', JWT_ALGORITHMS) ?? jwtAlg;
+  const subscriberJwtAlg = choiceFlag(flags, 'subscriber-jwt-alg', JWT_ALGORITHMS) ?? jwtAlg;
+  const key = (name: string, alg: JwtAlgorithm): string | undefined => {
+    const value = stringFlag(flags, name);
+    return value === undefined ? undefined : readKeyFlag(value, alg, flags.label(name));
+  };
+  const jwtKeyRaw = stringFlag(flags, 'jwt-key');
+  let publisherJwtKey =
+    key('publisher-jwt-key', publisherJwtAlg) ??
+    (jwtKeyRaw === undefined
+      ? undefined
+      : readKeyFlag(jwtKeyRaw, publisherJwtAlg, flags.label('jwt-key')));
+  let subscriberJwtKey =
+    key('subscriber-jwt-key', subscriberJwtAlg) ??
+    (jwtKeyRaw === undefined
+      ? undefined
+      : readKeyFlag(jwtKeyRaw, subscriberJwtAlg, flags.label('jwt-key')));
+  const anonymousFlag = flags.values.anonymous;
+  const anonymous = typeof anonymousFlag === 'boolean' ? anonymousFlag : dev;
+
+  let devSetup: DevSetup | undefined;
+  if (dev) {
+    const keyIsDefault = publisherJwtKey === undefined;
+    if (keyIsDefault) {
+      if (!publisherJwtAlg.startsWith('HS')) {
+        throw new UsageError(
+          `--dev with ${publisherJwtAlg} needs --jwt-key or --publisher-jwt-key`,
+        );
+      }
+      publisherJwtKey = DEV_JWT_KEY;
+      if (subscriberJwtKey === undefined && subscriberJwtAlg === publisherJwtAlg) {
+        subscriberJwtKey = DEV_JWT_KEY;
+      }
+    }
+    // Tokens can only be minted with a secret (HS*); with PEM public keys the
+    // page subscribes anonymously and the banner gives no token.
+    if (publisherJwtAlg.startsWith('HS') && publisherJwtKey !== undefined) {
+      const publisherToken = await signToken({
+        key: publisherJwtKey,
+        alg: publisherJwtAlg,
+        publish: ['*'],
+        subscribe: ['*'],
+      });
+      const subscriberToken =
+        subscriberJwtKey !== undefined && subscriberJwtAlg.startsWith('HS')
+          ? await signToken({ key: subscriberJwtKey, alg: subscriberJwtAlg, subscribe: ['*'] })
+          : undefined;
+      devSetup = {
+        tokens: { publisherToken, subscriberToken },
+        key: publisherJwtKey,
+        keyIsDefault,
+      };
+    }
+  } else if (publisherJwtKey === undefined) {
+    throw new UsageError(
+      'a publisher key is required: set --jwt-key or --publisher-jwt-key (or SSEHUB_JWT_KEY), or use --dev',
+    );
+  }
+  if (subscriberJwtKey === undefined && !anonymous) {
+    throw new UsageError(
+      'subscribers need a key: set --jwt-key or --subscriber-jwt-key, or allow --anonymous',
+    );
+  }
+  const corsOrigins = listFlag(flags, 'cors-origin');
+  const publishOrigins = listFlag(flags, 'publish-origin');
+  const heartbeat = integerFlag(flags, 'heartbeat', 0, 2 ** 31 - 1);
+  const clockToleranceRaw = stringFlag(flags, 'clock-tolerance');
+  const clockTolerance = integerFlag(flags, 'clock-tolerance', 0, 3600);
+  const options: HubServerOptions = {
+    publisherJwtKey,
+    subscriberJwtKey,
+    publisherJwtAlg,
+    subscriberJwtAlg,
+    anonymous,
+    corsOrigins: corsOrigins.includes('*') ? '*' : corsOrigins,
+    publishOrigins: publishOrigins.includes('*') ? '*' : publishOrigins,
+    cookieName: stringFlag(flags, 'cookie-name'),
+    clockTolerance: clockToleranceRaw === undefined ? undefined : clockTolerance,
+    historySize: integerFlag(flags, 'history-size', 1),
+    heartbeatInterval: heartbeat === undefined ? undefined : heartbeat === 0 ? false : heartbeat,
+    maxDataBytes: integerFlag(flags, 'max-data-bytes', 1),
+    maxTopics: integerFlag(flags, 'max-topics', 1),
+    maxSubscribers: integerFlag(flags, 'max-subscribers', 1),
+    devTokens: devSetup?.tokens,
+  };
+  return {
+    help: false,
+    options,
+    port: integerFlag(flags, 'port', 0, 65535) ?? 3000,
+    host: stringFlag(flags, 'host') ?? 'localhost',
+    logLevel: choiceFlag(flags, 'log-level', LOG_LEVELS) ?? 'info',
+    dev: devSetup,
+  };
+}
+
+/** Option names of the http layer → the flags that set them, for error messages. */
+const OPTION_FLAGS: Record<string, string> = {
+  jwtKey: '--jwt-key',
+  publisherJwtKey: '--publisher-jwt-key (or --jwt-key)',
+  subscriberJwtKey: '--subscriber-jwt-key (or --jwt-key)',
+  corsOrigins: '--cors-origin',
+  publishOrigins: '--publish-origin',
+  cookieName: '--cookie-name',
+  historySize: '--history-size',
+  maxDataBytes: '--max-data-bytes',
+  maxTopics: '--max-topics',
+  maxSubscribers: '--max-subscribers',
+};
+
+function devBanner(url: string, hubUrl: string, dev: DevSetup): string {
+  const topic = 'https://example.com/demo';
+  return [
+    '',
+    'ssehub development mode: do not expose this server.',
+    `  page:            ${url}`,
+    `  hub:             ${hubUrl}`,
+    `  JWT key (HS256): ${dev.key}${dev.keyIsDefault ? '  (the well-known development key)' : ''}`,
+    `  publisher JWT:   ${dev.tokens.publisherToken}`,
+    '',
+    'Publish:',
+    `  curl -d 'topic=${topic}' -d 'data=hello' -H 'Authorization: Bearer ${dev.tokens.publisherToken}' ${hubUrl}`,
+    'Subscribe:',
+    `  curl -N '${hubUrl}?topic=*'`,
+    '',
+  ].join('\n');
+}
+
+function formatUrl(host: string, port: number): string {
+  const shown =
+    host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${port}/`;
+}
+
+/** Runs `ssehub serve`; resolves to the exit code after shutdown. */
+export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let built: Awaited<ReturnType<typeof buildOptions>>;
+  try {
+    built = await buildOptions(argv, env);
+  } catch (error) {
+    const usage = usageFromOptionError(error, OPTION_FLAGS);
+    if (usage instanceof UsageError) {
+      process.stderr.write(`ssehub serve: ${usage.message}\n(see ssehub serve --help)\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (built.help) {
+    process.stdout.write(renderHelp(USAGE, SERVE_FLAGS, FOOTER));
+    return 0;
+  }
+  const { options, port, host, logLevel, dev } = built;
+  const logger: Logger = pino({ level: logLevel, base: { name: 'ssehub' } });
+  let hubServer: ReturnType<typeof createHubServer>;
+  try {
+    hubServer = createHubServer({ ...options, logger });
+  } catch (error) {
+    const usage = usageFromOptionError(error, OPTION_FLAGS);
+    if (usage instanceof UsageError) {
+      process.stderr.write(`ssehub serve: ${usage.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  let address;
+  try {
+    address = await hubServer.listen(port, host);
+  } catch (error) {
+    logger.fatal({ err: error, port, host }, 'cannot listen');
+    await hubServer.close();
+    return 1;
+  }
+  const url = formatUrl(host, address.port);
+  const hubUrl = new URL('.well-known/mercure', url).href;
+  if (dev !== undefined) {
+    const curl = `curl -d 'topic=https://example.com/demo' -d 'data=hello' -H 'Authorization: Bearer ${dev.tokens.publisherToken}' ${hubUrl}`;
+    logger.warn(
+      {
+        jwtKey: dev.key,
+        jwtKeyIsDevelopmentDefault: dev.keyIsDefault,
+        publisherToken: dev.tokens.publisherToken,
+        subscriberToken: dev.tokens.subscriberToken,
+        curl,
+      },
+      `development mode: JWT key "${dev.key}"; publish with: ${curl}`,
+    );
+    process.stderr.write(devBanner(url, hubUrl, dev));
+  }
+
+  // Last: tools wait for this line to know the hub is ready.
+  logger.info(
+    {
+      url,
+      hub: hubUrl,
+      port: address.port,
+      host,
+      anonymous: options.anonymous,
+      dev: dev !== undefined,
+      pid: process.pid,
+    },
+    `listening on ${url}`,
+  );
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    const onSignal = (name: NodeJS.Signals): void => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      // A second signal while shutting down: stop waiting.
+      process.once(name, () => {
+        logger.warn({ signal: name }, 'second signal: exiting now');
+        process.exit(1);
+      });
+      resolve(name);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  logger.info({ signal }, 'signal received: shutting down');
+  await hubServer.close();
+  logger.flush();
+  // Whatever still holds the event loop (a client that never closes, a
+  // library timer), the process exits shortly after a clean shutdown.
+  setTimeout(() => process.exit(0), 1000).unref();
+  return 0;
+}

@@ -1,0 +1,253 @@
+/**
+ * The standalone hub server: a hub, the Mercure endpoint, `/healthz`,
+ * Prometheus `/metrics`, and the small page at `/`, on one node:http server.
+ *
+ * Routes:
+ * - `/.well-known/mercure` (`path` option): Mercure subscribe / publish;
+ * - `GET /healthz`: 200 JSON `{ status, uptime, subscribers, transport }`
+ *   (503 with status `"closing"` during shutdown);
+ * - `GET /metrics`: Prometheus text format (`metrics: false` removes it);
+ * - `GET /`, `/app.js`: the page (`webUi: false` removes it);
+ * - `GET /dev-tokens.json`: only with `devTokens` (development mode).
+ *
+ * Shutdown (`close()`): stop accepting connections, end every stream cleanly
+ * (`hub.close()`, which writes what is pending first), close idle keep-alive
+ * connections, then wait for the server to close (connections still open
+ * after `shutdownTimeout` are destroyed).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { createHub, type Hub, type HubOptions } from '../hub/index.js';
+import type { NodeSseRequest, NodeSseResponse } from '../server/index.js';
+import { sendBody, sendError } from './http-error.js';
+import { createMercureHandler, parseTarget, redactTarget } from './mercure-handler.js';
+import { createHubMetrics } from './metrics.js';
+import {
+  DEFAULT_HUB_PATH,
+  DEFAULT_MAX_DATA_BYTES,
+  DEFAULT_MAX_TOPICS,
+  type MercureHandlerOptions,
+} from './options.js';
+import { createWebUi } from './web-ui.js';
+
+/** Tokens shown to the page in development mode. */
+export interface DevTokens {
+  /** A publisher JWT (the page's publish form uses it). */
+  publisherToken: string;
+  /** A subscriber JWT (the page subscribes with it, so private updates show). */
+  subscriberToken?: string | undefined;
+}
+
+/** Options of {@link createHubServer}: the Mercure endpoint's, plus the server's. */
+export interface HubServerOptions extends MercureHandlerOptions {
+  /**
+   * The hub to serve. When omitted, one is created with the limits below
+   * (and closed by `close()` either way).
+   *
+   * @default createHub({ historySize, maxSubscribers, maxDataBytes, maxTopics… })
+   */
+  hub?: Hub | undefined;
+  /** History length of the created hub's memory transport. @default 1000 */
+  historySize?: number | undefined;
+  /** Most subscribers of the created hub (then 503). @default 100000 */
+  maxSubscribers?: number | undefined;
+  /** Name reported by `/healthz`. @default 'memory' */
+  transportName?: string | undefined;
+  /** Serve the page at `/`. @default true */
+  webUi?: boolean | undefined;
+  /** Serve Prometheus metrics at `/metrics`. @default true */
+  metrics?: boolean | undefined;
+  /**
+   * Development mode only: tokens served at `/dev-tokens.json` for the page.
+   * Anyone who can reach the server can read them.
+   *
+   * @default undefined (not served)
+   */
+  devTokens?: DevTokens | undefined;
+  /** Milliseconds `close()` waits for connections before destroying them. @default 5000 */
+  shutdownTimeout?: number | undefined;
+}
+
+/** A running (or ready to run) hub server. */
+export interface HubServer {
+  /** The node:http server (not listening until {@link listen}). */
+  readonly server: Server;
+  readonly hub: Hub;
+  /**
+   * The whole router as a request listener: for `http2.createSecureServer`
+   * (compatibility API) or another node server.
+   */
+  readonly handler: (req: NodeSseRequest, res: NodeSseResponse) => void;
+  /** The metrics registry, when metrics are on. */
+  readonly registry: Registry | undefined;
+  /** Starts listening; resolves to the address (port 0 picks a free port). */
+  listen(port?: number, host?: string): Promise<AddressInfo>;
+  /** Graceful shutdown (see the file comment). Idempotent. */
+  close(): Promise<void>;
+}
+
+function hubOptionsFrom(options: HubServerOptions): HubOptions {
+  const maxTopics = options.maxTopics ?? DEFAULT_MAX_TOPICS;
+  return {
+    historySize: options.historySize,
+    maxSubscribers: options.maxSubscribers,
+    maxDataBytes: options.maxDataBytes ?? DEFAULT_MAX_DATA_BYTES,
+    maxTopicsPerUpdate: maxTopics,
+    maxTopicsPerSubscription: maxTopics,
+    heartbeatInterval: options.heartbeatInterval,
+    maxBufferedBytes: options.maxBufferedBytes,
+  };
+}
+
+/**
+ * Creates the standalone hub server.
+ *
+ * @example
+ * const { listen, close } = createHubServer({ jwtKey: process.env.JWT_KEY, anonymous: true });
+ * await listen(3000, '0.0.0.0');
+ * process.once('SIGTERM', () => void close());
+ *
+ * @throws {SseError} `SSE_ERR_INVALID_OPTION` naming the option.
+ */
+export function createHubServer(options: HubServerOptions = {}): HubServer {
+  const hub = options.hub ?? createHub(hubOptionsFrom(options));
+  const logger: Logger | undefined = options.logger;
+  const metrics = (options.metrics ?? true) ? createHubMetrics(() => hub.stats) : undefined;
+  const mercure = createMercureHandler(hub, {
+    ...options,
+    maxBufferedBytes: options.maxBufferedBytes ?? hub.options.maxBufferedBytes,
+    onError: (status, message) => {
+      metrics?.refused(status);
+      options.onError?.(status, message);
+    },
+  });
+  const hubPath = options.path ?? DEFAULT_HUB_PATH;
+  const webUi = (options.webUi ?? true) ? createWebUi() : undefined;
+  const devTokens = options.devTokens;
+  const transportName = options.transportName ?? 'memory';
+  const startedAt = Date.now();
+  const shutdownTimeout = options.shutdownTimeout ?? 5000;
+  let closing: Promise<void> | undefined;
+
+  const handler = (req: NodeSseRequest, res: NodeSseResponse): void => {
+    const { path } = parseTarget(req.url);
+    if (path === hubPath) {
+      mercure(req, res);
+      return;
+    }
+    const method = req.method ?? 'GET';
+    if (method !== 'GET' && method !== 'HEAD') {
+      sendError(
+        res,
+        path === '/' || path === '/healthz' || path === '/metrics' ? 405 : 404,
+        `method ${method} not allowed on ${path}`,
+        { allow: 'GET, HEAD' },
+      );
+      return;
+    }
+    const head = method === 'HEAD';
+    if (path === '/healthz') {
+      const body = JSON.stringify({
+        status: closing === undefined ? 'ok' : 'closing',
+        uptime: Math.round((Date.now() - startedAt) / 1000),
+        subscribers: hub.subscriberCount,
+        transport: transportName,
+      });
+      sendBody(
+        res,
+        closing === undefined ? 200 : 503,
+        'application/json; charset=utf-8',
+        body,
+        {
+          'cache-control': 'no-store',
+        },
+        head,
+      );
+      return;
+    }
+    if (path === '/metrics' && metrics !== undefined) {
+      const registry = metrics.registry;
+      registry.metrics().then(
+        (text) => {
+          sendBody(res, 200, registry.contentType, text, { 'cache-control': 'no-store' }, head);
+        },
+        (error: unknown) => {
+          logger?.error({ err: error }, 'metrics collection failed');
+          sendError(res, 500, 'metrics collection failed');
+        },
+      );
+      return;
+    }
+    if (path === '/dev-tokens.json' && devTokens !== undefined) {
+      sendBody(
+        res,
+        200,
+        'application/json; charset=utf-8',
+        JSON.stringify(devTokens),
+        {
+          'cache-control': 'no-store',
+        },
+        head,
+      );
+      return;
+    }
+    if (webUi?.(path, res, head) === true) return;
+    sendError(res, 404, `not found: ${path}`);
+  };
+
+  const server = createServer({ requestTimeout: 0 }, (req, res) => {
+    try {
+      handler(req, res);
+    } catch (error) {
+      logger?.error({ err: error, url: redactTarget(req.url) }, 'request failed');
+      sendError(res, 500, 'internal server error');
+    }
+  });
+  // An SSE response lives as long as the client wants it; heartbeats keep it busy.
+  server.headersTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+
+  async function shutdown(): Promise<void> {
+    logger?.info({ subscribers: hub.subscriberCount }, 'shutting down');
+    const serverClosed = server.listening
+      ? new Promise<void>((resolve) => {
+          server.close(() => {
+            resolve();
+          });
+        })
+      : Promise.resolve();
+    await hub.close();
+    server.closeIdleConnections();
+    const timer = setTimeout(() => {
+      logger?.warn('connections still open at shutdown: destroying them');
+      server.closeAllConnections();
+    }, shutdownTimeout);
+    timer.unref();
+    await serverClosed;
+    clearTimeout(timer);
+    logger?.info('shut down');
+  }
+
+  return {
+    server,
+    hub,
+    handler,
+    registry: metrics?.registry,
+    async listen(port = 3000, host?: string) {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      return server.address() as AddressInfo;
+    },
+    close() {
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,18 @@
+export { createHubServer } from './hub-server.js';
+export type { DevTokens, HubServer, HubServerOptions } from './hub-server.js';
+export { createMercureHandler } from './mercure-handler.js';
+export type { MercureHandler } from './mercure-handler.js';
+export type { HubEndpoint } from './hub-endpoint.js';
+export { DEFAULT_HUB_PATH, DEFAULT_MAX_DATA_BYTES, DEFAULT_MAX_TOPICS } from './options.js';
+export type { MercureHandlerOptions } from './options.js';
+export { mercureLinkHeader } from './discovery.js';
+export type { MercureLinkOptions } from './discovery.js';
+export { DEFAULT_JWT_ALG, JWT_ALGORITHMS, importSignKey, importVerifyKey } from './jwt-key.js';
+export type { JwtAlgorithm, JwtKey, JwtKeyInput } from './jwt-key.js';
+export { DEFAULT_COOKIE_NAME, verifyToken } from './authorize.js';
+export type { MercureClaim, VerifiedToken } from './authorize.js';
+export { createHubMetrics } from './metrics.js';
+export type { HubMetrics, HubMetricsOptions, HubStatsSnapshot } from './metrics.js';
+export { HttpError, errorResponse } from './http-error.js';
+export { signToken } from './sign-token.js';
+export type { SignTokenOptions } from './sign-token.js';

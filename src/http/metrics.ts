@@ -1,0 +1,146 @@
+/**
+ * Prometheus metrics of a hub server, on its own prom-client `Registry` (never
+ * the global one, so several hubs in one process, or an application's own
+ * metrics, do not collide).
+ *
+ * The hub keeps plain counters; they are read at scrape time (`collect`), so
+ * the hot path pays nothing for metrics.
+ *
+ * @see https://prometheus.io/docs/practices/naming/
+ */
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { HubStats } from '../hub/index.js';
+
+/** The hub counters the metrics read (`hub.stats`). */
+export type HubStatsSnapshot = Pick<
+  HubStats,
+  | 'subscribers'
+  | 'updatesPublished'
+  | 'updatesDispatched'
+  | 'deliveries'
+  | 'writes'
+  | 'bytesWritten'
+  | 'disconnects'
+  | 'history'
+>;
+
+/** Options of {@link createHubMetrics}. */
+export interface HubMetricsOptions {
+  /** Metric name prefix. @default 'ssehub_' */
+  prefix?: string | undefined;
+  /** Also collect prom-client's default process metrics (CPU, memory, event loop). @default true */
+  defaultMetrics?: boolean | undefined;
+  /** Labels added to every metric. @default undefined */
+  labels?: Readonly<Record<string, string>> | undefined;
+}
+
+/** Publish requests refused, by HTTP status: incremented by the HTTP layer. */
+export interface HubMetrics {
+  readonly registry: Registry;
+  /** Counts one refused request (4xx/5xx) of the hub endpoint. */
+  refused(status: number): void;
+}
+
+/**
+ * Creates a registry whose metrics read `stats()` at scrape time:
+ * `ssehub_subscribers` (gauge), `ssehub_updates_published_total`,
+ * `ssehub_updates_dispatched_total`, `ssehub_deliveries_total`,
+ * `ssehub_bytes_written_total`, `ssehub_writes_total`,
+ * `ssehub_disconnects_total{reason}`, `ssehub_history_size` and
+ * `ssehub_history_bytes` (gauges),
+ * `ssehub_requests_refused_total{status}`, plus the default process metrics.
+ */
+export function createHubMetrics(
+  stats: () => HubStatsSnapshot,
+  options: HubMetricsOptions = {},
+): HubMetrics {
+  const prefix = options.prefix ?? 'ssehub_';
+  const registry = new Registry();
+  if (options.labels !== undefined) registry.setDefaultLabels({ ...options.labels });
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix });
+
+  const registers = [registry];
+  new Gauge({
+    name: `${prefix}subscribers`,
+    help: 'Subscribers connected now.',
+    registers,
+    collect() {
+      this.set(stats().subscribers);
+    },
+  });
+  new Gauge({
+    name: `${prefix}history_size`,
+    help: 'Updates held in history now (0 when the transport cannot tell).',
+    registers,
+    collect() {
+      this.set(stats().history?.count ?? 0);
+    },
+  });
+  new Gauge({
+    name: `${prefix}history_bytes`,
+    help: 'Bytes of the updates held in history now (0 when the transport cannot tell).',
+    registers,
+    collect() {
+      this.set(stats().history?.bytes ?? 0);
+    },
+  });
+  const totals: [string, string, (s: HubStatsSnapshot) => number][] = [
+    [
+      'updates_published_total',
+      'Updates published on this hub since start.',
+      (s) => s.updatesPublished,
+    ],
+    [
+      'updates_dispatched_total',
+      "Updates fanned out since start (with Redis, other processes' too).",
+      (s) => s.updatesDispatched,
+    ],
+    [
+      'deliveries_total',
+      'Updates delivered to subscribers since start (one per update per subscriber).',
+      (s) => s.deliveries,
+    ],
+    [
+      'bytes_written_total',
+      'Bytes written to subscriber streams since start.',
+      (s) => s.bytesWritten,
+    ],
+    ['writes_total', 'Socket writes since start (one per subscriber per flush).', (s) => s.writes],
+  ];
+  for (const [name, help, read] of totals) {
+    new Counter({
+      name: `${prefix}${name}`,
+      help,
+      registers,
+      collect() {
+        // The hub's counter is the source of truth: mirror it.
+        this.reset();
+        this.inc(read(stats()));
+      },
+    });
+  }
+  new Counter({
+    name: `${prefix}disconnects_total`,
+    help: 'Subscriber disconnects since start, by reason.',
+    labelNames: ['reason'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [reason, count] of Object.entries(stats().disconnects)) {
+        this.inc({ reason }, count);
+      }
+    },
+  });
+  const refused = new Counter({
+    name: `${prefix}requests_refused_total`,
+    help: 'Requests to the hub endpoint answered with an error, by status.',
+    labelNames: ['status'],
+    registers,
+  });
+  return {
+    registry,
+    refused(status) {
+      refused.inc({ status: String(status) });
+    },
+  };
+}
