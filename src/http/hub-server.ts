@@ -133,6 +133,14 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
 
   const handler = (req: NodeSseRequest, res: NodeSseResponse): void => {
     const { path } = parseTarget(req.url);
+    if (closing !== undefined && path === hubPath && (req.method ?? 'GET') === 'GET') {
+      // A subscriber reconnecting while this process shuts down must not get
+      // an HTTP error: EventSource gives up for good on any status but 200
+      // (WHATWG HTML, "fail the connection"). A network error makes it retry,
+      // with Last-Event-ID, against whichever process answers next.
+      refuseConnection(req);
+      return;
+    }
     if (path === hubPath) {
       mercure(req, res);
       return;
@@ -250,4 +258,13 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
       return closing;
     },
   };
+}
+
+/** `NGHTTP2_REFUSED_STREAM`: the stream was not processed, safe to retry (RFC 9113 §8.7). */
+const NGHTTP2_REFUSED_STREAM = 0x7;
+
+/** Drops the request without an HTTP answer, so clients treat it as a network error and retry. */
+function refuseConnection(req: NodeSseRequest): void {
+  if ('stream' in req) req.stream.close(NGHTTP2_REFUSED_STREAM);
+  else req.socket.destroy();
 }

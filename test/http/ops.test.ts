@@ -5,12 +5,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { register as globalRegistry } from 'prom-client';
 import { createHub } from '../../src/hub/index.js';
-import { createMercureHandler, mercureLinkHeader } from '../../src/http/index.js';
+import { createHubServer, createMercureHandler, mercureLinkHeader } from '../../src/http/index.js';
 import {
   publish,
   publisherToken,
@@ -175,5 +175,52 @@ void describe('graceful close', () => {
     // The stream ended (no reset): the body completes.
     await within(body, 'the stream to end');
     assert.equal(hub.hubServer.server.listening, false);
+  });
+});
+
+void describe('subscribers reconnecting during shutdown', () => {
+  void test('get a network error (EventSource retries), not an HTTP error (EventSource gives up)', async () => {
+    // The closing hub server's handler behind a plain server that stays up:
+    // a subscribe request arriving after close() began must see the
+    // connection dropped, with no status line at all.
+    const hubServer = createHubServer({
+      jwtKey: SECRET,
+      anonymous: true,
+      heartbeatInterval: false,
+    });
+    const front = createServer(hubServer.handler);
+    front.listen(0, '127.0.0.1');
+    await once(front, 'listening');
+    after(() => {
+      front.close();
+    });
+    const { port } = front.address() as AddressInfo;
+    const closing = hubServer.close();
+    const outcome = await within(
+      new Promise<string>((resolve) => {
+        const req = request({ port, host: '127.0.0.1', path: '/.well-known/mercure?topic=*' });
+        req.on('response', (res) => {
+          resolve(`HTTP ${String(res.statusCode)}`);
+          res.resume();
+        });
+        req.on('error', (error: NodeJS.ErrnoException) => {
+          resolve(`network error ${String(error.code)}`);
+        });
+        req.end();
+      }),
+      'the subscribe request to end',
+    );
+    assert.equal(outcome, 'network error ECONNRESET');
+    // Publishers still get a clear answer.
+    const res = await fetch(`http://127.0.0.1:${String(port)}/.well-known/mercure`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await publisherToken()}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'topic=t&data=x',
+    });
+    assert.equal(res.status, 503);
+    await within(closing, 'the hub server to close');
   });
 });
