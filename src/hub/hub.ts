@@ -13,7 +13,7 @@
 import { SseError, isSseError } from '../protocol/sse-error.js';
 import type { FetchRequestLike } from '../server/adapters/fetch.js';
 import type { NodeSseRequest, NodeSseResponse } from '../server/adapters/node-http.js';
-import type { SseStream } from '../server/sse-stream.js';
+import type { SseCloseListener, SseStream } from '../server/sse-stream.js';
 import { createMemoryTransport } from '../transports/memory.js';
 import { EARLIEST, checkTopics, createUpdate, encodeUpdate } from './create-update.js';
 import { FlushQueue } from './flush-queue.js';
@@ -250,27 +250,37 @@ export class Hub {
       throw hubClosed();
     }
     let settled = false;
+    // Released once attached: the replay must not live as long as the stream.
+    let replay: Update[] | undefined = caughtUp.replay;
     return {
       lastEventId: caughtUp.lastEventId,
       attach: (stream) => {
         if (settled) throw new Error('PreparedSubscriber: attach() or cancel() was already called');
         settled = true;
+        const updates = replay ?? [];
+        replay = undefined;
         if (subscriber.closed) {
           stream.close();
           return;
         }
         subscriber.stream = stream;
-        stream.on('close', (reason) => {
-          this.#remove(subscriber, reason);
-        });
+        // Made outside this scope, so the listener (alive as long as the
+        // stream) holds only the hub and the subscriber.
+        stream.on('close', Hub.#closeListener(this, subscriber));
         if (stream.closed) return;
-        this.#goLive(subscriber, caughtUp.replay);
+        this.#goLive(subscriber, updates);
       },
       cancel: () => {
         if (settled) return;
         settled = true;
         this.#remove(subscriber, 'server');
       },
+    };
+  }
+
+  static #closeListener(hub: Hub, subscriber: StreamSubscriber): SseCloseListener {
+    return (reason) => {
+      hub.#remove(subscriber, reason);
     };
   }
 

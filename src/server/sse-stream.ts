@@ -70,7 +70,8 @@ export class SseStream implements SseConnectionSink, HeartbeatMember {
   /** Set by every write, cleared by the heartbeat sweep (see `heartbeat.ts`). */
   #wrote = false;
   #abort: AbortController | undefined;
-  #listeners: SseCloseListener[] | undefined;
+  /** One listener is held as is (the common case: the hub's), several in an array. */
+  #listeners: SseCloseListener | SseCloseListener[] | undefined;
 
   /**
    * Opens the stream: checks options, sends the head through `connection`,
@@ -187,7 +188,10 @@ export class SseStream implements SseConnectionSink, HeartbeatMember {
         listener(reason, error);
       });
     } else {
-      (this.#listeners ??= []).push(listener);
+      const listeners = this.#listeners;
+      if (listeners === undefined) this.#listeners = listener;
+      else if (Array.isArray(listeners)) listeners.push(listener);
+      else this.#listeners = [listeners, listener];
     }
     return this;
   }
@@ -195,7 +199,10 @@ export class SseStream implements SseConnectionSink, HeartbeatMember {
   /** Removes a close listener added with {@link on}. */
   off(event: 'close', listener: SseCloseListener): this {
     const listeners = this.#listeners;
-    if ((event as string) === 'close' && listeners !== undefined) {
+    if ((event as string) !== 'close' || listeners === undefined) return this;
+    if (listeners === listener) {
+      this.#listeners = undefined;
+    } else if (Array.isArray(listeners)) {
       const index = listeners.indexOf(listener);
       if (index !== -1) listeners.splice(index, 1);
     }
@@ -275,7 +282,7 @@ export class SseStream implements SseConnectionSink, HeartbeatMember {
     const listeners = this.#listeners;
     this.#listeners = undefined;
     if (listeners === undefined) return;
-    for (const listener of listeners) {
+    for (const listener of Array.isArray(listeners) ? listeners : [listeners]) {
       try {
         listener(reason, error);
       } catch (thrown) {
