@@ -4,7 +4,16 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-check/**', 'node_modules/**', 'web/vendor/**', 'coverage/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'dist-check/**',
+      'tmp/**',
+      'node_modules/**',
+      'web/vendor/**',
+      'coverage/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

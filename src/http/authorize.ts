@@ -18,6 +18,7 @@
  * @see https://github.com/dunglas/mercure/blob/v0.24.2/spec/mercure.md#authorization
  * @see https://github.com/dunglas/mercure/blob/v0.24.2/authorization.go
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { SseError } from '../protocol/sse-error.js';
 import type { NodeSseRequest } from '../server/index.js';
@@ -85,7 +86,7 @@ export function readCookie(header: string | undefined, name: string): string | u
  * present but not `Bearer <token>` (it still wins over the other sources).
  */
 export function findToken(
-  req: NodeSseRequest,
+  req: { readonly headers: IncomingHttpHeaders },
   query: URLSearchParams,
   cookieName: string,
 ): FoundToken | undefined {

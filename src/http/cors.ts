@@ -10,7 +10,7 @@
  *
  * @see https://fetch.spec.whatwg.org/#http-cors-protocol
  */
-import type { OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { NodeSseRequest } from '../server/index.js';
 
 /** Request headers a Mercure client sends. */
@@ -37,7 +37,10 @@ export function isAllowedOrigin(policy: CorsPolicy, origin: string): boolean {
  * CORS headers for an actual (non-preflight) response. Without an `Origin`
  * header (same-origin or non-browser clients) only `Vary` is set.
  */
-export function corsHeaders(policy: CorsPolicy, req: NodeSseRequest): OutgoingHttpHeaders {
+export function corsHeaders(
+  policy: CorsPolicy,
+  req: { readonly headers: IncomingHttpHeaders },
+): OutgoingHttpHeaders {
   const origin = req.headers.origin;
   if (policy.origins !== '*' && policy.origins.length === 0) return {};
   // `*` without credentials is the same answer for every origin: no Vary needed.

@@ -8,7 +8,8 @@
  * @see https://github.com/dunglas/mercure/blob/v0.24.2/spec/mercure.md
  */
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { NodeSseRequest, NodeSseResponse } from '../server/index.js';
+import type { Socket } from 'node:net';
+import type { NodeSseRequest, NodeSseResponse, RawRequestHead } from '../server/index.js';
 import { corsHeaders, CORS_ALLOWED_METHODS, isPreflight, preflightHeaders } from './cors.js';
 import type { HubEndpoint } from './hub-endpoint.js';
 import { errorResponse, HttpError, sendError } from './http-error.js';
@@ -17,11 +18,15 @@ import { createPublishHandler } from './publish.js';
 import { createSubscribeHandler } from './subscribe.js';
 
 /** A request handler; `next` (middleware style) gets requests for other paths. */
-export type MercureHandler = (
-  req: NodeSseRequest,
-  res: NodeSseResponse,
-  next?: (error?: unknown) => void,
-) => void;
+export interface MercureHandler {
+  (req: NodeSseRequest, res: NodeSseResponse, next?: (error?: unknown) => void): void;
+  /**
+   * Serves a subscribe request whose head the hub server's front door read,
+   * on the bare socket. Resolves `false`, having written nothing, when the
+   * request is refused; the caller then hands it to the node handler above.
+   */
+  subscribeRaw(head: RawRequestHead, socket: Socket): Promise<boolean>;
+}
 
 /** Splits a request target into path and query (never throws). */
 export function parseTarget(url: string | undefined): { path: string; query: URLSearchParams } {
@@ -74,7 +79,7 @@ export function createMercureHandler(
   const publish = createPublishHandler(hub, resolved);
   const subscribe = createSubscribeHandler(hub, resolved);
 
-  return (req, res, next) => {
+  const handler = (req: NodeSseRequest, res: NodeSseResponse, next?: (error?: unknown) => void) => {
     const { path, query } = parseTarget(req.url);
     if (path !== resolved.path) {
       if (next !== undefined) next();
@@ -89,7 +94,7 @@ export function createMercureHandler(
       return;
     }
     let handling: Promise<void>;
-    if (req.method === 'GET') handling = subscribe(req, res, query, cors);
+    if (req.method === 'GET') handling = subscribe.node(req, res, query, cors);
     else if (req.method === 'POST') handling = publish(req, res, query, cors);
     else {
       handling = Promise.reject(
@@ -102,4 +107,14 @@ export function createMercureHandler(
       answerError(req, res, error, cors, resolved);
     });
   };
+  return Object.assign(handler, {
+    subscribeRaw(head: RawRequestHead, socket: Socket): Promise<boolean> {
+      return subscribe.raw(
+        head,
+        socket,
+        parseTarget(head.url).query,
+        corsHeaders(resolved.cors, head),
+      );
+    },
+  });
 }

@@ -18,15 +18,19 @@
  * @see https://github.com/dunglas/mercure/blob/v0.24.2/spec/mercure.md#subscription
  * @see https://github.com/dunglas/mercure/blob/v0.24.2/subscribe.go
  */
-import type { OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
 import { SseError } from '../protocol/sse-error.js';
-import type { SubscribeInput } from '../hub/index.js';
+import type { PreparedSubscriber, SubscribeInput } from '../hub/index.js';
 import {
+  createRawSseStream,
   createSseStream,
   readLastEventId,
   type NodeSseRequest,
   type NodeSseResponse,
+  type RawRequestHead,
   type SseStream,
+  type SseStreamOptions,
 } from '../server/index.js';
 import { findToken, verifyToken, type VerifiedToken } from './authorize.js';
 import type { HubEndpoint } from './hub-endpoint.js';
@@ -56,9 +60,15 @@ export function parseSubscribeTopics(query: URLSearchParams, maxTopics: number):
   return topics;
 }
 
+/** What the subscribe logic reads from a request: node's `IncomingMessage` or a raw head. */
+export interface SubscribeRequest {
+  readonly url?: string | undefined;
+  readonly headers: IncomingHttpHeaders;
+}
+
 /** Authenticates a subscriber: its verified token, or `undefined` when anonymous. */
 async function authenticate(
-  req: NodeSseRequest,
+  req: SubscribeRequest,
   query: URLSearchParams,
   options: ResolvedMercureOptions,
 ): Promise<VerifiedToken | undefined> {
@@ -80,22 +90,55 @@ async function authenticate(
   return verifyToken(found.token, key, options.clockTolerance);
 }
 
-/** A subscribe request handler bound to a hub and options. */
+/** An accepted subscription, registered with the hub, before its stream opens. */
+interface SubscriptionPlan {
+  readonly prepared: PreparedSubscriber;
+  readonly token: VerifiedToken | undefined;
+  readonly topics: readonly string[];
+  readonly lastEventId: string | undefined;
+  /** The stream's options: its response headers, heartbeat and buffer limit. */
+  readonly streamOptions: SseStreamOptions;
+}
+
+/** The subscribe handlers bound to a hub and options: one per way of answering. */
+export interface SubscribeHandlers {
+  /** Through node's `ServerResponse` (node:http, http2 compat, middleware). */
+  node(
+    req: NodeSseRequest,
+    res: NodeSseResponse,
+    query: URLSearchParams,
+    headers: OutgoingHttpHeaders,
+  ): Promise<void>;
+  /**
+   * On a bare socket whose head was read by the front door. Resolves `false`,
+   * having written nothing, when the request is refused: node's server then
+   * answers it from the same bytes.
+   */
+  raw(
+    head: RawRequestHead,
+    socket: Socket,
+    query: URLSearchParams,
+    headers: OutgoingHttpHeaders,
+  ): Promise<boolean>;
+}
+
+/** Creates the subscribe handlers for a hub and options. */
 export function createSubscribeHandler(
   hub: HubEndpoint,
   options: ResolvedMercureOptions,
-): (
-  req: NodeSseRequest,
-  res: NodeSseResponse,
-  query: URLSearchParams,
-  headers: OutgoingHttpHeaders,
-) => Promise<void> {
-  return async (req, res, query, headers) => {
+): SubscribeHandlers {
+  /** Every check, then the hub registers the subscriber and reads its replay. */
+  async function plan(
+    req: SubscribeRequest,
+    query: URLSearchParams,
+    headers: OutgoingHttpHeaders,
+  ): Promise<SubscriptionPlan> {
     const token = await authenticate(req, query, options);
     const topics = parseSubscribeTopics(query, options.maxTopics);
+    const lastEventId = readLastEventId(req.headers['last-event-id'], req.url, 'lastEventID');
     const input: SubscribeInput = {
       topics,
-      lastEventId: readLastEventId(req.headers['last-event-id'], req.url, 'lastEventID'),
+      lastEventId,
       claims:
         token === undefined
           ? undefined
@@ -104,10 +147,6 @@ export function createSubscribeHandler(
     // Registers the subscriber and reads its replay before the head is
     // written: capacity (503) and transport errors still get a real status.
     const prepared = await hub.prepare(input);
-    if (res.writableEnded || res.destroyed) {
-      prepared.cancel(); // The client left during verification.
-      return;
-    }
     const extra: Record<string, string> = {
       ...(headers as Record<string, string>),
       // [spec] answers to requests that may carry a token in the URL
@@ -120,17 +159,22 @@ export function createSubscribeHandler(
     if (prepared.lastEventId !== undefined) {
       extra['last-event-id'] = Buffer.from(prepared.lastEventId, 'utf8').toString('latin1');
     }
-    let stream: SseStream;
-    try {
-      stream = createSseStream(req, res, {
+    return {
+      prepared,
+      token,
+      topics,
+      lastEventId,
+      streamOptions: {
         heartbeatInterval: options.heartbeatInterval,
         maxBufferedBytes: options.maxBufferedBytes,
         headers: extra,
-      });
-    } catch (error) {
-      prepared.cancel();
-      throw error;
-    }
+      },
+    };
+  }
+
+  /** Hands the open stream to the hub; closes it when the token expires. */
+  function start(stream: SseStream, accepted: SubscriptionPlan): void {
+    const { prepared, token, topics } = accepted;
     prepared.attach(stream);
     const expiresAt = token?.expiresAt;
     if (expiresAt !== undefined) {
@@ -150,12 +194,56 @@ export function createSubscribeHandler(
         });
       }
     }
-    options.logger?.debug(
-      { topics, anonymous: token === undefined, lastEventId: input.lastEventId },
-      'subscriber connected',
-    );
-    stream.on('close', (reason) => {
-      options.logger?.debug({ topics, reason }, 'subscriber disconnected');
-    });
+    const logger = options.logger;
+    // Debug logging costs a listener per subscriber: only when it is on.
+    if (logger?.isLevelEnabled('debug') === true) {
+      logger.debug(
+        { topics, anonymous: token === undefined, lastEventId: accepted.lastEventId },
+        'subscriber connected',
+      );
+      stream.on('close', (reason) => {
+        logger.debug({ topics, reason }, 'subscriber disconnected');
+      });
+    }
+  }
+
+  return {
+    async node(req, res, query, headers) {
+      const accepted = await plan(req, query, headers);
+      if (res.writableEnded || res.destroyed) {
+        accepted.prepared.cancel(); // The client left during verification.
+        return;
+      }
+      let stream: SseStream;
+      try {
+        stream = createSseStream(req, res, accepted.streamOptions);
+      } catch (error) {
+        accepted.prepared.cancel();
+        throw error;
+      }
+      start(stream, accepted);
+    },
+
+    async raw(head, socket, query, headers) {
+      let accepted: SubscriptionPlan;
+      try {
+        accepted = await plan(head, query, headers);
+      } catch {
+        return false; // node's server answers the refusal, from the same bytes
+      }
+      if (socket.destroyed) {
+        accepted.prepared.cancel();
+        return true;
+      }
+      let stream: SseStream;
+      try {
+        stream = createRawSseStream(socket, head, accepted.streamOptions);
+      } catch {
+        accepted.prepared.cancel();
+        return false;
+      }
+      start(stream, accepted);
+      return true;
+    },
   };
 }

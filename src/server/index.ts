@@ -17,3 +17,5 @@ export { createFastifySseStream } from './adapters/fastify.js';
 export type { FastifyReplyLike, FastifyRequestLike } from './adapters/fastify.js';
 export { createFetchSseStream } from './adapters/fetch.js';
 export type { FetchRequestLike, FetchSseStream } from './adapters/fetch.js';
+export { createRawSseStream } from './adapters/raw-socket.js';
+export type { RawRequestHead } from './adapters/raw-socket.js';

@@ -174,7 +174,7 @@ void describe('graceful close', () => {
     await hub.close();
     // The stream ended (no reset): the body completes.
     await within(body, 'the stream to end');
-    assert.equal(hub.hubServer.server.listening, false);
+    assert.equal(hub.hubServer.listener.listening, false);
   });
 });
 
