@@ -12,7 +12,8 @@
  * to 1,000 subscribers); connect up to N; memory per idle subscriber; then
  * the rate ladder, each step `--warmup-seconds` + `--step-seconds` of
  * publishing, then a drain until every frame arrived (or stopped coming).
- * Stepping stops after `--fail-stop` consecutive failing steps. A step passes
+ * Stepping stops after `--fail-stop` consecutive failing steps (steps that do
+ * not count, below, are skipped over). A step passes
  * with zero loss (all frames counted on every connection, no sequence gap on
  * the sampled ones, no connection dropped) and p99 < 1 s; it does not count
  * when the generator's core was over 90 % busy.
@@ -469,7 +470,10 @@ async function runServer(name: string): Promise<ServerResult> {
       const r = await stepWithRetry(`${rate}/s`, server, workers, N, rate);
       result.steps.push(r);
       console.log(row(r));
-      if (r.pass && r.valid) {
+      // An invalid step (the generator was the bottleneck) tells nothing
+      // about the server: it neither passes nor counts towards stopping.
+      if (!r.valid) continue;
+      if (r.pass) {
         failures = 0;
         if (!result.knee || r.offered > result.knee.offered) result.knee = r;
       } else if (++failures >= failStop) break;

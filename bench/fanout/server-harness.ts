@@ -15,7 +15,7 @@
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import { nowUs } from './clock.js';
 import { makePayload } from './ipc.js';
 import type { ServerCommand, ServerReply, ServerStats } from './ipc.js';
@@ -28,6 +28,13 @@ export interface FanoutServer {
   publish(topic: string, seq: number, payload: string): void;
   /** Subscribers currently attached. */
   subscribers(): number;
+  /**
+   * A server that routes `GET /events?topic=…` itself (ssehub's hub server
+   * with its front door, as `ssehub serve` runs). The harness listens on it
+   * instead of its own node:http server, with the same address and backlog,
+   * and `subscribe` is not called.
+   */
+  listener?: NetServer;
 }
 
 export const TOPIC = 'bench';
@@ -38,14 +45,16 @@ function send(message: ServerReply): void {
 
 export function runServer(server: FanoutServer): void {
   if (!process.send) throw new Error('run me through bench/fanout/run.ts (needs an IPC channel)');
-  const http = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (req.method === 'GET' && url.pathname === '/events') {
-      server.subscribe(req, res, url.searchParams.get('topic') ?? TOPIC);
-      return;
-    }
-    res.writeHead(404).end();
-  });
+  const http: NetServer =
+    server.listener ??
+    createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      if (req.method === 'GET' && url.pathname === '/events') {
+        server.subscribe(req, res, url.searchParams.get('topic') ?? TOPIC);
+        return;
+      }
+      res.writeHead(404).end();
+    });
   http.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, () => {
     send({ type: 'ready', port: (http.address() as AddressInfo).port, name: server.name });
   });

@@ -1,20 +1,30 @@
 /**
- * The contender: ssehub's embeddable hub on node:http, defaults kept.
- * `GET /events?topic=…` → `hub.serve(req, res)`; each update →
+ * The contender: ssehub as `ssehub serve` runs it: the hub server (its front
+ * door serves subscribers on the bare socket), defaults kept, anonymous
+ * subscribers, the hub path at `/events`. Each update →
  * `hub.publish({ topics, data, id })` (encoded once, shared by every
- * subscriber, coalesced per tick into one write per subscriber).
+ * subscriber, coalesced per event-loop turn into one write per subscriber).
+ *
+ * `SSEHUB_LEAN=0` runs the same hub behind plain node:http
+ * (`leanSubscribers: false`), for comparison.
  */
-import { createHub } from '../../../src/hub/index.js';
+import { createHubServer } from '../../../src/http/index.js';
 import { runServer } from '../server-harness.js';
 
-const hub = createHub();
+const hubServer = createHubServer({
+  anonymous: true,
+  path: '/events',
+  metrics: false,
+  webUi: false,
+  leanSubscribers: process.env.SSEHUB_LEAN !== '0',
+});
+const hub = hubServer.hub;
 
 runServer({
   name: 'ssehub',
-  subscribe(req, res) {
-    hub.serve(req, res).catch((error: unknown) => {
-      console.error('ssehub serve failed', error);
-    });
+  listener: hubServer.listener,
+  subscribe() {
+    throw new Error('the hub server routes subscribers itself');
   },
   publish(topic, seq, payload) {
     hub.publish({ topics: topic, data: payload, id: String(seq) }).catch((error: unknown) => {
