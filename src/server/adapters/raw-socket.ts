@@ -90,6 +90,7 @@ class RawSocketConnection implements SseConnection {
   readonly #socket: Socket;
   /** HTTP/1.1: chunked body on a keep-alive connection; HTTP/1.0: raw body until close. */
   readonly #chunked: boolean;
+  #sink: SseConnectionSink | undefined;
 
   constructor(socket: Socket, head: RawRequestHead) {
     this.#socket = socket;
@@ -97,6 +98,7 @@ class RawSocketConnection implements SseConnection {
   }
 
   open(headers: SseHeaders, sink: SseConnectionSink): void {
+    this.#sink = sink;
     const socket = this.#socket;
     if (socket.destroyed || !socket.writable) {
       sink.connectionClosed();
@@ -114,7 +116,11 @@ class RawSocketConnection implements SseConnection {
 
   write(chunk: string | Uint8Array): void {
     const socket = this.#socket;
-    if (socket.destroyed || !socket.writable) return;
+    if (socket.destroyed || !socket.writable) {
+      // The close event has not reached us yet; never write to a dead socket.
+      this.#sink?.connectionClosed();
+      return;
+    }
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     if (bytes.length === 0) return;
     if (!this.#chunked) {
