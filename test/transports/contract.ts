@@ -60,6 +60,13 @@ async function historyIds(t: Transport, after: string) {
   return { found, ids: updates.map((u) => u.id) };
 }
 
+/** Subscribes a listener to `t`; returns the array of what it sees. */
+export function listen(t: Transport): Update[] {
+  const seen: Update[] = [];
+  t.subscribe((u) => seen.push(u));
+  return seen;
+}
+
 /** Registers the contract suite for one transport. */
 export function transportContract(options: ContractOptions): void {
   void describe(`${options.name}: transport contract`, { skip: options.skip ?? false }, () => {
@@ -69,13 +76,6 @@ export function transportContract(options: ContractOptions): void {
       open.push(t);
       return t;
     }
-    /** Subscribes a listener; returns what it saw. */
-    function listen(t: Transport): Update[] {
-      const seen: Update[] = [];
-      t.subscribe((u) => seen.push(u));
-      return seen;
-    }
-
     afterEach(async () => {
       await Promise.all(open.splice(0).map((t) => t.close()));
       await options.cleanup?.();

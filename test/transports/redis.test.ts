@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
 import { createHub } from '../../src/hub/hub.js';
 import { isSseError } from '../../src/protocol/sse-error.js';
-import type { Transport, Update } from '../../src/hub/types.js';
+import type { Transport } from '../../src/hub/types.js';
 import { createRedisTransport, type RedisTransportOptions } from '../../src/transports/redis.js';
-import { update, waitFor } from './contract.js';
+import { listen, update, waitFor } from './contract.js';
+import { within } from '../server/helpers.js';
 import {
   connectAdmin,
   deletePrefixes,
@@ -36,29 +37,6 @@ async function make(options: RedisTransportOptions = {}): Promise<Transport> {
   const t = await createRedisTransport({ url: REDIS_URL, connectTimeoutMs: 2000, ...options });
   open.push(t);
   return t;
-}
-
-function listen(t: Transport): Update[] {
-  const seen: Update[] = [];
-  t.subscribe((u) => seen.push(u));
-  return seen;
-}
-
-/** `promise`, or a rejection after 5 s (the timer is cleared either way). */
-async function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          reject(new Error(`timed out waiting for ${what}`));
-        }, 5000);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** `CLIENT LIST` ids of the connections named `name`. */
@@ -183,13 +161,13 @@ void describe('redis transport', { skip: skipReason(admin.reason) }, () => {
       const live = hubB.subscribe({ topics: ['https://example.com/x'] });
       await live.ready;
       await hubA.publish({ topics: 'https://example.com/x', data: 'two', id: 'two' });
-      const got = await withTimeout(live.next(), 'the live update');
+      const got = await within(live.next(), 'the live update');
       assert.equal(got.done, false);
       assert.equal(got.value.id, 'two');
       const replay = hubB.subscribe({ topics: ['https://example.com/x'], lastEventId: first });
       const ready = await replay.ready;
       assert.equal(ready.lastEventId, first);
-      const replayed = await withTimeout(replay.next(), 'the replay');
+      const replayed = await within(replay.next(), 'the replay');
       if (replayed.done === true) assert.fail('the replay ended');
       assert.equal(replayed.value.id, 'two');
       live.close();
