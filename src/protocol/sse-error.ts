@@ -29,11 +29,31 @@ export type SseErrorCode =
   /** The transport cannot store or deliver updates right now (HTTP 503). */
   | 'SSE_ERR_TRANSPORT_UNAVAILABLE'
   /** The hub is closed or closing. */
-  | 'SSE_ERR_HUB_CLOSED';
+  | 'SSE_ERR_HUB_CLOSED'
+  /**
+   * Client: the server answered with a status other than 200 (`status` holds
+   * it; 204 included). The connection fails: no reconnection.
+   */
+  | 'SSE_ERR_HTTP_STATUS'
+  /** Client: the response is not `text/event-stream`. The connection fails: no reconnection. */
+  | 'SSE_ERR_CONTENT_TYPE'
+  /**
+   * Client: no response, or the body broke off (refused connection, DNS, reset;
+   * also a `headers` function or custom `fetch` that threw). The client reconnects.
+   */
+  | 'SSE_ERR_NETWORK'
+  /** Client: the server ended the response body. The client reconnects. */
+  | 'SSE_ERR_DISCONNECTED'
+  /** Client: no bytes arrived for `stallTimeout` ms; the request was aborted. The client reconnects. */
+  | 'SSE_ERR_STALLED'
+  /** Client: `maxRetries` reconnection attempts in a row failed; the client gave up (`cause` is the last error). */
+  | 'SSE_ERR_MAX_RETRIES';
 
 export interface SseErrorOptions {
   /** The input field the error is about, when there is one (`"id"`, `"retry"`, …). */
   field?: string;
+  /** The HTTP status the error is about, when there is one (client errors: the response's status). */
+  status?: number;
   cause?: unknown;
 }
 
@@ -41,11 +61,14 @@ export class SseError extends Error {
   override readonly name = 'SseError';
   readonly code: SseErrorCode;
   readonly field: string | undefined;
+  /** The HTTP status, when there is one (`SSE_ERR_HTTP_STATUS`, `SSE_ERR_CONTENT_TYPE`). */
+  readonly status: number | undefined;
 
   constructor(code: SseErrorCode, message: string, options: SseErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.field = options.field;
+    this.status = options.status;
   }
 }
 

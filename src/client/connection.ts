@@ -1,0 +1,379 @@
+/**
+ * The EventSource processing model on `fetch` and web streams, apart from the
+ * `EventTarget` interface: connect, announce, read and parse the body,
+ * reestablish (with the reconnection time or a backoff policy), fail, close.
+ * `EventSource` and `connect()` are thin layers over it.
+ *
+ * Invariants: at most one request in flight and at most one timer of each kind
+ * pending; every step that resumes after an `await` first checks that its
+ * attempt is still the current one and that the connection is not CLOSED, so
+ * `close()` (or a hook that calls it) stops everything at once: no event, no
+ * timer, no request afterwards.
+ *
+ * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#the-eventsource-interface
+ * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#processing-model
+ */
+import { createParser, type ParsedEvent, type Parser } from '../protocol/parser.js';
+import { SseError } from '../protocol/sse-error.js';
+import { reconnectDelay } from './backoff.js';
+import type { ResolvedOptions } from './options.js';
+import { checkResponse } from './response-check.js';
+
+export const CONNECTING = 0;
+export const OPEN = 1;
+export const CLOSED = 2;
+export type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSED;
+
+/** What the connection reports; each hook runs synchronously and may call `close()`. */
+export interface ConnectionHooks {
+  /** The connection opened (`readyState` is OPEN). */
+  onOpen(response: Response, finalUrl: string): void;
+  /** An event to dispatch (only while not CLOSED). */
+  onEvent(event: ParsedEvent, origin: string): void;
+  /**
+   * An error: `readyState` is CONNECTING and the next attempt comes after
+   * `reconnectDelay` ms, or it is CLOSED (`reconnectDelay` undefined).
+   */
+  onError(error: SseError, reconnectDelay: number | undefined): void;
+  /** `close()` was called, or the `signal` aborted. */
+  onClose?(): void;
+  /**
+   * Backpressure: called after each chunk; while the promise it returns is
+   * pending, the body is not read (and stall detection is off).
+   */
+  paused?(): Promise<void> | undefined;
+}
+
+/** The origin of a URL, serialised (`"null"` for opaque ones). */
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'null';
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+    const detail = typeof cause?.code === 'string' ? cause.code : cause?.message;
+    return typeof detail === 'string' && detail !== ''
+      ? `${error.message} (${detail})`
+      : error.message;
+  }
+  return String(error);
+}
+
+export class Connection {
+  readonly #url: string;
+  readonly #options: ResolvedOptions;
+  readonly #hooks: ConnectionHooks;
+  readonly #parser: Parser;
+  #state: ReadyState = CONNECTING;
+  /** Identifies the current attempt; stale continuations of older ones stop. */
+  #attempt = 0;
+  #controller: AbortController | undefined;
+  /** Reconnection attempts since the last connection that opened. */
+  #failures = 0;
+  /** [spec] "the reconnection time of the event source", in ms. */
+  #reconnectionTime: number;
+  #serverRetry: number | undefined;
+  #reconnectTimer: unknown;
+  #stallTimer: unknown;
+  #response: Response | undefined;
+  /** The origin of the stream's final URL, for `MessageEvent.origin`. */
+  #origin: string;
+  readonly #onAbort = (): void => {
+    this.close();
+  };
+
+  constructor(url: string, options: ResolvedOptions, hooks: ConnectionHooks) {
+    this.#url = url;
+    this.#options = options;
+    this.#hooks = hooks;
+    this.#reconnectionTime = options.reconnectionTime;
+    this.#origin = originOf(url);
+    this.#parser = createParser(
+      {
+        onEvent: (event) => {
+          // [spec] "Queue a task which, if the readyState attribute is set to a
+          // value other than CLOSED, dispatches the newly created event": a
+          // listener that closes stops the rest of the chunk.
+          if (this.#state !== CLOSED) this.#hooks.onEvent(event, this.#origin);
+        },
+        onRetry: (ms) => {
+          // [spec] "set the event stream's reconnection time to that integer"
+          this.#reconnectionTime = ms;
+          this.#serverRetry = ms;
+        },
+        onError: (error) => {
+          // A hostile or misconfigured stream: fail rather than reconnect, as
+          // the server would most likely send the same event again.
+          this.#fail(error);
+        },
+      },
+      {
+        lastEventId: options.lastEventId,
+        ...(options.maxEventSize === undefined ? {} : { maxEventSize: options.maxEventSize }),
+      },
+    );
+  }
+
+  get readyState(): ReadyState {
+    return this.#state;
+  }
+
+  /** [spec] "the last event ID string of the event source". */
+  get lastEventId(): string {
+    return this.#parser.lastEventId;
+  }
+
+  /** The response of the connection that opened last. */
+  get response(): Response | undefined {
+    return this.#response;
+  }
+
+  /** Starts the first connection (or closes at once when the signal already aborted). */
+  start(): void {
+    const { signal } = this.#options;
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        this.close();
+        return;
+      }
+      signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+    // [spec] constructor step 15: "Fetch request".
+    void this.#run();
+  }
+
+  /**
+   * [spec] "The close() method steps are: 1. Abort any instances of the fetch
+   * algorithm started for this EventSource object. 2. Set this's readyState
+   * attribute to CLOSED."
+   */
+  close(): void {
+    if (this.#state === CLOSED) return;
+    this.#shutDown();
+    this.#hooks.onClose?.();
+  }
+
+  #shutDown(): void {
+    this.#state = CLOSED;
+    this.#controller?.abort();
+    this.#controller = undefined;
+    this.#options.timers.clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = undefined;
+    this.#clearStall();
+    this.#options.signal?.removeEventListener('abort', this.#onAbort);
+  }
+
+  #clearStall(): void {
+    if (this.#stallTimer !== undefined) {
+      this.#options.timers.clearTimeout(this.#stallTimer);
+      this.#stallTimer = undefined;
+    }
+  }
+
+  /** (Re)arms stall detection for `controller`'s request, when it is on. */
+  #armStall(controller: AbortController, stalled: { value: boolean }): void {
+    this.#clearStall();
+    const ms = this.#options.stallTimeout;
+    if (ms === undefined) return;
+    this.#stallTimer = this.#options.timers.setTimeout(() => {
+      this.#stallTimer = undefined;
+      stalled.value = true;
+      controller.abort();
+    }, ms);
+  }
+
+  async #requestInit(signal: AbortSignal): Promise<RequestInit> {
+    const options = this.#options;
+    const source = options.headers;
+    const headers = new Headers(typeof source === 'function' ? await source() : source);
+    // [spec] "User agents may set (`Accept`, `text/event-stream`) in request's header list."
+    if (!headers.has('accept')) headers.set('accept', 'text/event-stream');
+    // [spec] reestablish step 5.3: "If the EventSource object's last event ID
+    // string is not the empty string, then: … Set (`Last-Event-ID`,
+    // lastEventIDValue) in request's header list." (On the first request too
+    // when the `lastEventId` option is given.)
+    const lastEventId = this.#parser.lastEventId;
+    if (lastEventId !== '') headers.set('last-event-id', lastEventId);
+    const init: RequestInit = {
+      method: options.method,
+      headers,
+      signal,
+      // [spec] "Set request's cache mode to "no-store"": fetch then sends
+      // `Cache-Control: no-cache` and `Pragma: no-cache` itself (without
+      // making a cross-origin request non-simple in browsers).
+      cache: 'no-store',
+      // [spec] "creating a potential-CORS request given urlRecord, "", and
+      // corsAttributeState": mode "cors"; credentials "include" for "Use
+      // Credentials" (withCredentials), "same-origin" for "Anonymous".
+      mode: 'cors',
+      credentials: options.withCredentials ? 'include' : 'same-origin',
+      // Redirects are followed by fetch; the final URL gives the origin.
+      redirect: 'follow',
+    };
+    if (options.body !== undefined) init.body = options.body;
+    return init;
+  }
+
+  /** One connection attempt, from the request to the end of the body. */
+  async #run(): Promise<void> {
+    const attempt = ++this.#attempt;
+    const current = (): boolean => attempt === this.#attempt && this.#state !== CLOSED;
+    const controller = new AbortController();
+    this.#controller = controller;
+    const stalled = { value: false };
+    const lost = (error: unknown): SseError =>
+      stalled.value
+        ? new SseError(
+            'SSE_ERR_STALLED',
+            `no data for ${String(this.#options.stallTimeout)} ms; the request was aborted`,
+          )
+        : new SseError('SSE_ERR_NETWORK', `network error: ${describe(error)}`, { cause: error });
+
+    let response: Response;
+    try {
+      this.#armStall(controller, stalled);
+      const init = await this.#requestInit(controller.signal);
+      if (!current()) return;
+      response = await this.#options.fetch(this.#url, init);
+    } catch (error) {
+      this.#clearStall();
+      // [spec] "If res is an aborted network error, then fail the connection":
+      // after close() readyState is CLOSED already, so that does nothing.
+      if (!current()) return;
+      // [spec] "Otherwise, if res is a network error, then reestablish the connection"
+      this.#reestablish(lost(error));
+      return;
+    }
+    this.#clearStall();
+    if (!current()) {
+      response.body?.cancel().catch(() => undefined);
+      return;
+    }
+    const refusal = await checkResponse(response, this.#options.timers);
+    if (!current()) return;
+    if (refusal !== undefined) {
+      // [spec] "if res's status is not 200, or if res's `Content-Type` is not
+      // `text/event-stream`, then fail the connection."
+      this.#fail(refusal);
+      return;
+    }
+
+    // [spec] "Otherwise, announce the connection and interpret res's body line by line."
+    const finalUrl = response.url === '' ? this.#url : response.url;
+    this.#origin = originOf(finalUrl);
+    this.#response = response;
+    // A new stream: any partial line of the previous one is gone, the last
+    // event ID string stays.
+    this.#parser.reset();
+    // [spec] announce: "if the readyState attribute is set to a value other
+    // than CLOSED, sets the readyState attribute to OPEN and fires an event
+    // named open at the EventSource object."
+    this.#state = OPEN;
+    this.#failures = 0;
+    this.#hooks.onOpen(response, finalUrl);
+    if (!current()) {
+      response.body?.cancel().catch(() => undefined);
+      return;
+    }
+    const body = response.body;
+    if (body === null) {
+      this.#reestablish(new SseError('SSE_ERR_DISCONNECTED', 'the response has no body'));
+      return;
+    }
+    const reader = body.getReader();
+    let ended = false;
+    try {
+      for (;;) {
+        this.#armStall(controller, stalled);
+        const { done, value } = await reader.read();
+        this.#clearStall();
+        if (!current()) return;
+        if (done) {
+          ended = true;
+          break;
+        }
+        // [spec] "Streams must be decoded using the UTF-8 decode algorithm":
+        // the parser decodes bytes, split sequences included.
+        this.#parser.feed(value);
+        if (!current()) return;
+        const pause = this.#hooks.paused?.();
+        if (pause !== undefined) {
+          await pause;
+          if (!current()) return;
+        }
+      }
+    } catch (error) {
+      this.#clearStall();
+      if (!current()) return;
+      // The body broke off (reset, aborted by stall detection): as a network error.
+      this.#reestablish(lost(error));
+      return;
+    } finally {
+      if (!ended) reader.cancel().catch(() => undefined);
+    }
+    // [spec] processEventSourceEndOfBody: "if res is not a network error, then
+    // reestablish the connection." Any unterminated event is discarded (the
+    // parser is reset before the next stream).
+    this.#reestablish(new SseError('SSE_ERR_DISCONNECTED', 'the server ended the stream'));
+  }
+
+  /** [spec] "When a user agent is to reestablish the connection": */
+  #reestablish(error: SseError): void {
+    // [spec] 1.1 "If the readyState attribute is set to CLOSED, abort the task."
+    if (this.#state === CLOSED) return;
+    this.#controller = undefined;
+    this.#failures += 1;
+    if (this.#failures > this.#options.maxRetries) {
+      const { maxRetries } = this.#options;
+      this.#fail(
+        new SseError(
+          'SSE_ERR_MAX_RETRIES',
+          `gave up after ${maxRetries} failed reconnection attempt${maxRetries === 1 ? '' : 's'}; last error: ${error.message}`,
+          { cause: error, ...(error.status === undefined ? {} : { status: error.status }) },
+        ),
+      );
+      return;
+    }
+    // [spec] 2. "Wait a delay equal to the reconnection time of the event
+    // source." 3. "Optionally, wait some more": the backoff policy, when set.
+    const delay = reconnectDelay({
+      attempt: this.#failures,
+      reconnectionTime: this.#reconnectionTime,
+      serverRetry: this.#serverRetry,
+      policy: this.#options.reconnect,
+      random: this.#options.random,
+    });
+    // [spec] 1.2 "Set the readyState attribute to CONNECTING."
+    this.#state = CONNECTING;
+    // [spec] 1.3 "Fire an event named error at the EventSource object."
+    this.#hooks.onError(error, delay);
+    // A listener may have called close(): then nothing more happens.
+    if (this.readyState !== CONNECTING) return;
+    this.#reconnectTimer = this.#options.timers.setTimeout(() => {
+      this.#reconnectTimer = undefined;
+      // [spec] 5.1 "If the EventSource object's readyState attribute is not
+      // set to CONNECTING, then return."
+      if (this.#state !== CONNECTING) return;
+      // [spec] 5.4 "Fetch request and process the response … as described earlier"
+      void this.#run();
+    }, delay);
+  }
+
+  /**
+   * [spec] "When a user agent is to fail the connection, the user agent must
+   * queue a task which, if the readyState attribute is set to a value other
+   * than CLOSED, sets the readyState attribute to CLOSED and fires an event
+   * named error at the EventSource object. Once the user agent has failed the
+   * connection, it does not attempt to reconnect."
+   */
+  #fail(error: SseError): void {
+    if (this.#state === CLOSED) return;
+    this.#shutDown();
+    this.#hooks.onError(error, undefined);
+  }
+}

@@ -1,0 +1,15 @@
+export { EventSource } from './event-source.js';
+export type { EventSourceEventMap } from './event-source.js';
+export { connect } from './connect.js';
+export type { ConnectOptions, EventStream, SseMessage } from './connect.js';
+export { SseErrorEvent, SseOpenEvent } from './events.js';
+export type {
+  BodyOption,
+  ClientTimers,
+  EventSourceOptions,
+  FetchLike,
+  HeadersOption,
+  ReconnectOptions,
+} from './options.js';
+export { SseError, isSseError } from '../protocol/sse-error.js';
+export type { SseErrorCode } from '../protocol/sse-error.js';
