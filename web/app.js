@@ -1,91 +1,72 @@
-// The ssehub page: subscribe to the hub with EventSource and show updates;
-// in development mode, publish with the server's dev token. No framework, no
-// CDN. Every value from the network is written with textContent, never as HTML.
+// The ssehub dashboard. One EventSource carries everything the page shows
+// (prices, monitor, notifications: one `topic` parameter each), so the
+// browser's six connections per origin on HTTP/1.1 are never a limit; the
+// debug console adds a second one only while it is subscribed. No
+// framework, no CDN: uPlot comes from the hub. Every value from the network
+// is written with textContent.
+//
+// Topics (see src/demo/topics.ts):
+//   https://ssehub.dev/demo/prices/{symbol}   type `price`    JSON { symbol, price, open, time }
+//   https://ssehub.dev/demo/monitor           type `monitor`  JSON vitals
+//   https://ssehub.dev/demo/notifications     type `info` | `warning` | `alert`, text
+
+import { $, parseJson } from './dom.js';
+import { openStream, subscribeUrl } from './connection.js';
+import { createPrices } from './prices.js';
+import { createMonitor } from './monitor.js';
+import { createNotifications, NOTIFICATION_TYPES } from './notifications.js';
+import { createConsole } from './console.js';
 
 const HUB = new URL('.well-known/mercure', document.baseURI);
-const MAX_SHOWN = 200;
+const DEMO = 'https://ssehub.dev/demo/';
+const NOTIFICATIONS_TOPIC = `${DEMO}notifications`;
+const SELECTORS = [`${DEMO}prices/{symbol}`, `${DEMO}monitor`, NOTIFICATIONS_TOPIC];
 
-const $ = (id) => document.getElementById(id);
-const statusEl = $('status');
-const updatesEl = $('updates');
+const prices = createPrices($('prices'), $('prices-empty'));
+const monitor = createMonitor($('vitals'), $('monitor-empty'), $('uptime'));
+const notifications = createNotifications({
+  feed: $('feed'),
+  empty: $('feed-empty'),
+  form: $('notify-form'),
+  type: $('notify-type'),
+  message: $('notify-message'),
+  result: $('notify-result'),
+  hub: HUB,
+  topic: NOTIFICATIONS_TOPIC,
+});
+const debugConsole = createConsole({ hub: HUB });
 
-/** Tokens the server exposes in development mode only (404 otherwise). */
-let devTokens;
-/** The current EventSource. */
-let source;
+const STATE_TEXT = {
+  connecting: 'connecting…',
+  open: 'live',
+  reconnecting: 'reconnecting…',
+  closed: 'refused by the hub',
+};
 
-function setStatus(text, kind) {
-  statusEl.textContent = text;
-  statusEl.className = kind ?? '';
-}
-
-function show(event) {
-  const li = document.createElement('li');
-  const meta = document.createElement('div');
-  meta.className = 'meta';
-  const parts = [new Date().toLocaleTimeString(), `type: ${event.type}`];
-  if (event.lastEventId) parts.push(`id: ${event.lastEventId}`);
-  meta.textContent = parts.join(' · ');
-  const data = document.createElement('pre');
-  let text = event.data;
-  try {
-    text = JSON.stringify(JSON.parse(event.data), null, 2);
-  } catch {
-    // Not JSON: show as sent.
-  }
-  data.textContent = text;
-  li.append(meta, data);
-  updatesEl.prepend(li);
-  $('empty').hidden = true;
-  while (updatesEl.childElementCount > MAX_SHOWN) updatesEl.lastElementChild.remove();
-}
-
-function subscribe() {
-  source?.close();
-  const url = new URL(HUB);
-  url.searchParams.append('topic', $('topic').value.trim() || '*');
-  if (devTokens?.subscriberToken) url.searchParams.set('authorization', devTokens.subscriberToken);
-  setStatus('connecting…');
-  source = new EventSource(url);
-  source.onopen = () => setStatus('connected', 'open');
-  source.onerror = () => {
-    // EventSource retries by itself unless the hub refused the request.
-    setStatus(
-      source.readyState === EventSource.CLOSED ? 'refused (see the server log)' : 'reconnecting…',
-      'error',
-    );
-  };
-  source.onmessage = show;
-  const types = $('types')
-    .value.split(',')
-    .map((t) => t.trim())
-    .filter((t) => t !== '' && t !== 'message');
-  for (const type of types) source.addEventListener(type, show);
-}
-
-async function publish(event) {
-  event.preventDefault();
-  const result = $('publish-result');
-  const body = new URLSearchParams();
-  body.append('topic', $('publish-topic').value);
-  body.append('data', $('publish-data').value);
-  if ($('publish-type').value.trim() !== '') body.append('type', $('publish-type').value.trim());
-  if ($('publish-private').checked) body.append('private', 'on');
-  try {
-    const response = await fetch(HUB, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${devTokens.publisherToken}` },
-      body,
-    });
-    const text = (await response.text()).trim();
-    result.className = response.ok ? 'hint' : 'hint error';
-    result.textContent = response.ok ? `published ${text}` : `${response.status}: ${text}`;
-  } catch (error) {
-    result.className = 'hint error';
-    result.textContent = String(error);
+function showState({ state, resumedAfter }) {
+  const conn = $('conn');
+  const detail = $('conn-detail');
+  conn.dataset.state = state;
+  $('conn-text').textContent = STATE_TEXT[state];
+  if (state === 'open' && resumedAfter !== undefined) {
+    // EventSource resent this id as Last-Event-ID; the hub replayed what
+    // came after it before going live.
+    detail.textContent = resumedAfter ? `resumed after ${resumedAfter}` : 'reconnected';
+    detail.title = detail.textContent;
+  } else if (state === 'closed') {
+    detail.textContent = 'it does not retry: reload the page (the hub log says why)';
+  } else if (state !== 'open') {
+    detail.textContent = '';
   }
 }
 
+function onEvent(event) {
+  if (event.type === 'price') prices.onTick(parseJson(event.data));
+  else if (event.type === 'monitor') monitor.onSample(parseJson(event.data));
+  else notifications.onNotification(event);
+}
+
+/** Tokens the hub serves in development mode only (404 otherwise). */
 async function loadDevTokens() {
   try {
     const response = await fetch('dev-tokens.json', { cache: 'no-store' });
@@ -96,17 +77,22 @@ async function loadDevTokens() {
   return undefined;
 }
 
-$('subscribe-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  subscribe();
-});
-$('clear').addEventListener('click', () => {
-  updatesEl.replaceChildren();
-  $('empty').hidden = false;
-});
-$('publish-form').addEventListener('submit', publish);
+const tokens = await loadDevTokens();
+notifications.setToken(tokens?.publisherToken);
+debugConsole.setTokens(tokens);
+$('token-hint').hidden = tokens?.publisherToken !== undefined;
 
-devTokens = await loadDevTokens();
-$('publish').hidden = devTokens?.publisherToken === undefined;
-$('publish-hint').hidden = devTokens?.publisherToken !== undefined;
-subscribe();
+// `lastEventID=earliest`: the first connection replays the hub's history so
+// the charts start filled. On reconnection EventSource sends the
+// Last-Event-ID header, which wins over the parameter: only what was missed
+// is replayed.
+const url = subscribeUrl(HUB, SELECTORS, {
+  authorization: tokens?.subscriberToken,
+  lastEventID: 'earliest',
+});
+openStream({
+  url,
+  types: ['price', 'monitor', ...NOTIFICATION_TYPES, 'message'],
+  onEvent,
+  onState: showState,
+});

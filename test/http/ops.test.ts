@@ -85,7 +85,7 @@ void describe('health, metrics and the page', () => {
     const script = await fetch(`${hub.base}/app.js`);
     assert.equal(script.status, 200);
     assert.match(script.headers.get('content-type') ?? '', /^text\/javascript/);
-    assert.match(await script.text(), /new EventSource\(url\)/);
+    assert.match(await script.text(), /from '\.\/connection\.js'/);
     assert.equal((await fetch(`${hub.base}/dev-tokens.json`)).status, 404);
   });
 
