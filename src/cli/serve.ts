@@ -5,7 +5,12 @@
  * (the flag wins). Logs are JSON lines on stdout (pino). SIGTERM or SIGINT
  * shuts down gracefully (streams end cleanly) and exits 0.
  */
+import cluster from 'node:cluster';
 import { pino, type Logger } from 'pino';
+import type { Transport } from '../hub/index.js';
+import { isSseError } from '../protocol/sse-error.js';
+import { runPrimary } from './cluster.js';
+import { shutdownSignal } from './signals.js';
 import { createHubServer, type HubServerOptions } from '../http/index.js';
 import { JWT_ALGORITHMS, signToken, type DevTokens, type JwtAlgorithm } from '../http/index.js';
 import {
@@ -18,6 +23,7 @@ import {
   stringFlag,
   UsageError,
   type FlagSpec,
+  type ParsedFlags,
 } from './flags.js';
 import { DEV_JWT_KEY, readKeyFlag, usageFromOptionError } from './keys.js';
 
@@ -119,6 +125,30 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     description: 'Seconds of clock skew tolerated on JWT exp and nbf',
   },
   {
+    name: 'transport',
+    type: 'string',
+    value: '<url>',
+    default: 'memory',
+    description:
+      'Where updates travel and history lives: memory (one process), or a Redis URL (redis://[user:password@]host:port[/db], rediss:// for TLS) shared by every hub process',
+  },
+  {
+    name: 'redis-key-prefix',
+    type: 'string',
+    value: '<prefix>',
+    default: 'ssehub',
+    description:
+      'Prefix of the Redis keys (<prefix>:updates, <prefix>:ids); hubs sharing a prefix share updates and history',
+  },
+  {
+    name: 'workers',
+    type: 'string',
+    value: '<n>',
+    default: '1',
+    description:
+      'Processes serving the port (node:cluster), e.g. one per core; more than 1 needs a Redis --transport',
+  },
+  {
     name: 'history-size',
     type: 'string',
     value: '<n>',
@@ -196,6 +226,8 @@ async function buildOptions(
       host: string;
       logLevel: string;
       dev: DevSetup | undefined;
+      transport: TransportChoice;
+      workers: number;
     }
 > {
   const flags = parseFlags(SERVE_FLAGS, argv, env);
@@ -287,14 +319,64 @@ async function buildOptions(
     maxSubscribers: integerFlag(flags, 'max-subscribers', 1),
     devTokens: devSetup?.tokens,
   };
+  const transport = transportChoice(flags);
+  const workers = integerFlag(flags, 'workers', 1, 1024) ?? 1;
+  if (workers > 1 && transport.kind === 'memory') {
+    throw new UsageError(
+      `${flags.label('workers')} ${workers} needs a shared transport: with the memory transport each process keeps its own subscribers and history, so an update published to one process would never reach the subscribers of the others. Add --transport redis://127.0.0.1:6379 (any Redis every process can reach).`,
+    );
+  }
   return {
     help: false,
     options,
+    transport,
+    workers,
     port: integerFlag(flags, 'port', 0, 65535) ?? 3000,
     host: stringFlag(flags, 'host') ?? 'localhost',
     logLevel: choiceFlag(flags, 'log-level', LOG_LEVELS) ?? 'info',
     dev: devSetup,
   };
+}
+
+/** Where updates travel: `--transport`. */
+type TransportChoice =
+  | { kind: 'memory' }
+  | { kind: 'redis'; url: string; shownUrl: string; keyPrefix: string | undefined };
+
+/** The URL with its password replaced, for logs and messages. */
+function redactUrl(url: URL): string {
+  const copy = new URL(url.href);
+  if (copy.password !== '') copy.password = '***';
+  return copy.href;
+}
+
+function transportChoice(flags: ParsedFlags): TransportChoice {
+  const raw = stringFlag(flags, 'transport')?.trim() ?? 'memory';
+  const keyPrefix = stringFlag(flags, 'redis-key-prefix');
+  if (keyPrefix !== undefined && !/^[\w:.{}-]{1,100}$/.test(keyPrefix)) {
+    throw new UsageError(
+      `${flags.label('redis-key-prefix')} must be 1 to 100 letters, digits or _ : . { } -, got "${keyPrefix}"`,
+    );
+  }
+  if (raw === 'memory') {
+    if (keyPrefix !== undefined) {
+      throw new UsageError(`${flags.label('redis-key-prefix')} needs a Redis --transport`);
+    }
+    return { kind: 'memory' };
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'redis:' && url.protocol !== 'rediss:')) {
+    const shown = url === undefined ? 'a value that is not a URL' : `"${redactUrl(url)}"`;
+    throw new UsageError(
+      `${flags.label('transport')} must be "memory" or a redis:// or rediss:// URL, got ${shown}`,
+    );
+  }
+  return { kind: 'redis', url: url.href, shownUrl: redactUrl(url), keyPrefix };
 }
 
 /** Option names of the http layer → the flags that set them, for error messages. */
@@ -335,6 +417,77 @@ function formatUrl(host: string, port: number): string {
   return `http://${shown}:${port}/`;
 }
 
+/**
+ * Logs the ready line (last: tools wait for `listening on`) and, in
+ * development mode, the banner with a token and a curl line.
+ */
+function announce(
+  logger: Logger,
+  host: string,
+  port: number,
+  dev: DevSetup | undefined,
+  details: Record<string, unknown>,
+): void {
+  const url = formatUrl(host, port);
+  const hubUrl = new URL('.well-known/mercure', url).href;
+  if (dev !== undefined) {
+    const curl = `curl -d 'topic=https://example.com/demo' -d 'data=hello' -H 'Authorization: Bearer ${dev.tokens.publisherToken}' ${hubUrl}`;
+    logger.warn(
+      {
+        jwtKey: dev.key,
+        jwtKeyIsDevelopmentDefault: dev.keyIsDefault,
+        publisherToken: dev.tokens.publisherToken,
+        subscriberToken: dev.tokens.subscriberToken,
+        curl,
+      },
+      `development mode: JWT key "${dev.key}"; publish with: ${curl}`,
+    );
+    process.stderr.write(devBanner(url, hubUrl, dev));
+  }
+  logger.info(
+    { url, hub: hubUrl, port, host, ...details, dev: dev !== undefined, pid: process.pid },
+    `listening on ${url}`,
+  );
+}
+
+/**
+ * Connects the Redis transport (rejects with `SSE_ERR_TRANSPORT_UNAVAILABLE`
+ * when Redis cannot be reached at start-up). Afterwards, losing Redis is
+ * logged once, and so is getting it back: meanwhile live streams stay open
+ * and publishing answers 503.
+ */
+async function connectRedis(
+  choice: Extract<TransportChoice, { kind: 'redis' }>,
+  options: HubServerOptions,
+  logger: Logger,
+): Promise<Transport> {
+  const { createRedisTransport } = await import('../transports/redis.js');
+  // Set once connected: errors before that are start-up failures (thrown).
+  const connected: { transport?: Transport } = {};
+  let watch: NodeJS.Timeout | undefined;
+  const created = await createRedisTransport({
+    url: choice.url,
+    keyPrefix: choice.keyPrefix,
+    historySize: options.historySize,
+    onError: (error) => {
+      if (connected.transport === undefined || watch !== undefined) return;
+      logger.error(
+        { err: error, redis: choice.shownUrl },
+        'Redis unreachable: publishing answers 503 until it is back; live streams stay open',
+      );
+      watch = setInterval(() => {
+        if (connected.transport?.reachable?.() !== true) return;
+        clearInterval(watch);
+        watch = undefined;
+        logger.info({ redis: choice.shownUrl }, 'Redis reachable again: delivery resumed');
+      }, 250);
+      watch.unref();
+    },
+  });
+  connected.transport = created;
+  return created;
+}
+
 /** Runs `ssehub serve`; resolves to the exit code after shutdown. */
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let built: Awaited<ReturnType<typeof buildOptions>>;
@@ -352,16 +505,53 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     process.stdout.write(renderHelp(USAGE, SERVE_FLAGS, FOOTER));
     return 0;
   }
-  const { options, port, host, logLevel, dev } = built;
-  const logger: Logger = pino({ level: logLevel, base: { name: 'ssehub' } });
+  const { options, port, host, logLevel, dev, transport, workers } = built;
+  const worker = cluster.isWorker ? cluster.worker?.id : undefined;
+  const logger: Logger = pino({
+    level: logLevel,
+    base: worker === undefined ? { name: 'ssehub' } : { name: 'ssehub', worker },
+  });
+  const transportInfo =
+    transport.kind === 'memory'
+      ? { transport: 'memory' }
+      : { transport: 'redis', redis: transport.shownUrl, keyPrefix: transport.keyPrefix };
+
+  if (workers > 1 && cluster.isPrimary) {
+    const code = await runPrimary({
+      workers,
+      logger,
+      onReady: (address) => {
+        announce(logger, host, address.port, dev, {
+          ...transportInfo,
+          workers,
+          anonymous: options.anonymous,
+        });
+      },
+    });
+    logger.flush();
+    return code;
+  }
+
   let hubServer: ReturnType<typeof createHubServer>;
   try {
-    hubServer = createHubServer({ ...options, logger });
+    const shared =
+      transport.kind === 'redis' ? await connectRedis(transport, options, logger) : undefined;
+    hubServer = createHubServer({
+      ...options,
+      logger,
+      transport: shared,
+      transportName: transport.kind,
+    });
   } catch (error) {
     const usage = usageFromOptionError(error, OPTION_FLAGS);
     if (usage instanceof UsageError) {
       process.stderr.write(`ssehub serve: ${usage.message}\n`);
       return 2;
+    }
+    if (isSseError(error, 'SSE_ERR_TRANSPORT_UNAVAILABLE')) {
+      logger.fatal({ ...transportInfo, err: error.cause }, error.message);
+      process.stderr.write(`ssehub serve: ${error.message}\n`);
+      return 1;
     }
     throw error;
   }
@@ -373,51 +563,16 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     await hubServer.close();
     return 1;
   }
-  const url = formatUrl(host, address.port);
-  const hubUrl = new URL('.well-known/mercure', url).href;
-  if (dev !== undefined) {
-    const curl = `curl -d 'topic=https://example.com/demo' -d 'data=hello' -H 'Authorization: Bearer ${dev.tokens.publisherToken}' ${hubUrl}`;
-    logger.warn(
-      {
-        jwtKey: dev.key,
-        jwtKeyIsDevelopmentDefault: dev.keyIsDefault,
-        publisherToken: dev.tokens.publisherToken,
-        subscriberToken: dev.tokens.subscriberToken,
-        curl,
-      },
-      `development mode: JWT key "${dev.key}"; publish with: ${curl}`,
-    );
-    process.stderr.write(devBanner(url, hubUrl, dev));
+  if (worker === undefined) {
+    announce(logger, host, address.port, dev, {
+      ...transportInfo,
+      anonymous: options.anonymous,
+    });
+  } else {
+    logger.info({ port: address.port, pid: process.pid }, 'worker ready');
   }
 
-  // Last: tools wait for this line to know the hub is ready.
-  logger.info(
-    {
-      url,
-      hub: hubUrl,
-      port: address.port,
-      host,
-      anonymous: options.anonymous,
-      dev: dev !== undefined,
-      pid: process.pid,
-    },
-    `listening on ${url}`,
-  );
-
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    const onSignal = (name: NodeJS.Signals): void => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      // A second signal while shutting down: stop waiting.
-      process.once(name, () => {
-        logger.warn({ signal: name }, 'second signal: exiting now');
-        process.exit(1);
-      });
-      resolve(name);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
+  const signal = await shutdownSignal(logger, () => process.exit(1));
   logger.info({ signal }, 'signal received: shutting down');
   await hubServer.close();
   logger.flush();

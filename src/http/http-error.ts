@@ -11,7 +11,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { httpStatusForError } from '../hub/index.js';
 import { SseError } from '../protocol/sse-error.js';
-import type { NodeSseResponse } from '../server/index.js';
+import type { NodeSseRequest, NodeSseResponse } from '../server/index.js';
 
 /** An HTTP refusal with its own status, for problems that are not hub errors. */
 export class HttpError extends Error {
@@ -107,4 +107,19 @@ export function sendBody(
   });
   if (head) res.end();
   else res.end(body);
+}
+
+/** `NGHTTP2_REFUSED_STREAM`: the stream was not processed, safe to retry (RFC 9113 §8.7). */
+const NGHTTP2_REFUSED_STREAM = 0x7;
+
+/**
+ * Drops a request without an HTTP answer, so the client treats it as a
+ * network error and retries. For subscribe requests the hub cannot serve
+ * for a passing reason (shutting down, transport unreachable): EventSource
+ * gives up for good on any status but 200 (WHATWG HTML, "fail the
+ * connection"), but reconnects, with `Last-Event-ID`, after a network error.
+ */
+export function refuseConnection(req: NodeSseRequest): void {
+  if ('stream' in req) req.stream.close(NGHTTP2_REFUSED_STREAM);
+  else req.socket.destroy();
 }

@@ -4,8 +4,10 @@
  *
  * Routes:
  * - `/.well-known/mercure` (`path` option): Mercure subscribe / publish;
- * - `GET /healthz`: 200 JSON `{ status, uptime, subscribers, transport }`
- *   (503 with status `"closing"` during shutdown);
+ * - `GET /healthz`: 200 JSON `{ status, uptime, subscribers, transport,
+ *   transportReachable }`, status `"ok"`, or `"degraded"` while the
+ *   transport (Redis) is unreachable (503 with status `"closing"` during
+ *   shutdown);
  * - `GET /metrics`: Prometheus text format (`metrics: false` removes it);
  * - `GET /`, `/app.js`: the page (`webUi: false` removes it);
  * - `GET /dev-tokens.json`: only with `devTokens` (development mode).
@@ -24,9 +26,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { createHub, type Hub, type HubOptions } from '../hub/index.js';
+import { createHub, type Hub, type HubOptions, type Transport } from '../hub/index.js';
 import type { NodeSseRequest, NodeSseResponse } from '../server/index.js';
-import { sendBody, sendError } from './http-error.js';
+import { refuseConnection, sendBody, sendError } from './http-error.js';
 import { createMercureHandler, parseTarget, redactTarget } from './mercure-handler.js';
 import { createSubscriberFront } from './subscriber-front.js';
 import { createHubMetrics } from './metrics.js';
@@ -55,11 +57,19 @@ export interface HubServerOptions extends MercureHandlerOptions {
    * @default createHub({ historySize, maxSubscribers, maxDataBytes, maxTopics… })
    */
   hub?: Hub | undefined;
+  /**
+   * Where updates travel and history lives, for the created hub (e.g.
+   * `await createRedisTransport({ url })` from `ssehub/transports/redis`).
+   * Closed by `close()` with the hub.
+   *
+   * @default the memory transport (one process)
+   */
+  transport?: Transport | undefined;
   /** History length of the created hub's memory transport. @default 1000 */
   historySize?: number | undefined;
   /** Most subscribers of the created hub (then 503). @default 100000 */
   maxSubscribers?: number | undefined;
-  /** Name reported by `/healthz`. @default 'memory' */
+  /** Name reported by `/healthz`. @default 'memory' (or 'custom' with a `transport`) */
   transportName?: string | undefined;
   /** Serve the page at `/`. @default true */
   webUi?: boolean | undefined;
@@ -119,6 +129,7 @@ function hubOptionsFrom(options: HubServerOptions): HubOptions {
     maxTopicsPerSubscription: maxTopics,
     heartbeatInterval: options.heartbeatInterval,
     maxBufferedBytes: options.maxBufferedBytes,
+    transport: options.transport,
   };
 }
 
@@ -147,7 +158,9 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
   const hubPath = options.path ?? DEFAULT_HUB_PATH;
   const webUi = (options.webUi ?? true) ? createWebUi() : undefined;
   const devTokens = options.devTokens;
-  const transportName = options.transportName ?? 'memory';
+  const transportName =
+    options.transportName ??
+    (options.transport === undefined && options.hub === undefined ? 'memory' : 'custom');
   const startedAt = Date.now();
   const shutdownTimeout = options.shutdownTimeout ?? 5000;
   let closing: Promise<void> | undefined;
@@ -178,11 +191,16 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
     }
     const head = method === 'HEAD';
     if (path === '/healthz') {
+      // Transport down: still 200 (live streams stay open and keep their
+      // heartbeats; restarting this process would not bring Redis back),
+      // but `degraded`, and publishing answers 503 meanwhile.
+      const transportReachable = hub.transport.reachable?.() ?? true;
       const body = JSON.stringify({
-        status: closing === undefined ? 'ok' : 'closing',
+        status: closing !== undefined ? 'closing' : transportReachable ? 'ok' : 'degraded',
         uptime: Math.round((Date.now() - startedAt) / 1000),
         subscribers: hub.subscriberCount,
         transport: transportName,
+        transportReachable,
       });
       sendBody(
         res,
@@ -296,13 +314,4 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
       return closing;
     },
   };
-}
-
-/** `NGHTTP2_REFUSED_STREAM`: the stream was not processed, safe to retry (RFC 9113 §8.7). */
-const NGHTTP2_REFUSED_STREAM = 0x7;
-
-/** Drops the request without an HTTP answer, so clients treat it as a network error and retry. */
-function refuseConnection(req: NodeSseRequest): void {
-  if ('stream' in req) req.stream.close(NGHTTP2_REFUSED_STREAM);
-  else req.socket.destroy();
 }

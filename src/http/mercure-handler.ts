@@ -12,10 +12,17 @@ import type { Socket } from 'node:net';
 import type { NodeSseRequest, NodeSseResponse, RawRequestHead } from '../server/index.js';
 import { corsHeaders, CORS_ALLOWED_METHODS, isPreflight, preflightHeaders } from './cors.js';
 import type { HubEndpoint } from './hub-endpoint.js';
-import { errorResponse, HttpError, sendError } from './http-error.js';
+import { isSseError, type SseErrorCode } from '../protocol/sse-error.js';
+import { errorResponse, HttpError, refuseConnection, sendError } from './http-error.js';
 import { resolveMercureOptions, type MercureHandlerOptions } from './options.js';
 import { createPublishHandler } from './publish.js';
 import { createSubscribeHandler } from './subscribe.js';
+
+/** Errors a subscriber should retry after rather than give up on. */
+const PASSING: ReadonlySet<SseErrorCode> = new Set([
+  'SSE_ERR_TRANSPORT_UNAVAILABLE',
+  'SSE_ERR_HUB_CLOSED',
+]);
 
 /** A request handler; `next` (middleware style) gets requests for other paths. */
 export interface MercureHandler {
@@ -104,6 +111,17 @@ export function createMercureHandler(
       );
     }
     handling.catch((error: unknown) => {
+      if (req.method === 'GET' && isSseError(error) && PASSING.has(error.code)) {
+        // The replay could not be read (Redis down) or the hub is closing:
+        // a network error, so EventSource retries instead of giving up.
+        resolved.logger?.warn(
+          { url: redactTarget(req.url), code: error.code, reason: error.message },
+          'subscribe request dropped: the hub cannot serve it right now',
+        );
+        resolved.onError?.(503, error.message);
+        refuseConnection(req);
+        return;
+      }
       answerError(req, res, error, cors, resolved);
     });
   };

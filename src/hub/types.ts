@@ -90,6 +90,13 @@ export interface Transport {
    * synchronous (no I/O); a transport that cannot tell leaves it out.
    */
   historyStats?(): TransportHistoryStats;
+  /**
+   * Optional: whether the transport can store and deliver updates right now
+   * (its backing service is reachable), for `/healthz`. Cheap and
+   * synchronous; a transport without a remote part leaves it out (always
+   * reachable).
+   */
+  reachable?(): boolean;
 }
 
 /** What {@link Transport.historyStats} reports. */

@@ -373,6 +373,11 @@ class RedisTransport implements Transport {
     return newest === undefined ? undefined : fromFields(newest[1]).id;
   }
 
+  /** Both connections are up (they reconnect by themselves when not). */
+  reachable(): boolean {
+    return !this.#closed && this.#client.isReady && this.#reader.isReady;
+  }
+
   async close(): Promise<void> {
     if (this.#stopped()) return;
     this.#closed = true;
