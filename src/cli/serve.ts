@@ -138,7 +138,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     value: '<prefix>',
     default: 'ssehub',
     description:
-      'Prefix of the Redis keys (<prefix>:updates, <prefix>:ids); hubs sharing a prefix share updates and history',
+      'Prefix of the Redis keys ({<prefix>}:updates, {<prefix>}:ids); hubs sharing a prefix share updates and history',
   },
   {
     name: 'workers',
@@ -353,9 +353,9 @@ function redactUrl(url: URL): string {
 function transportChoice(flags: ParsedFlags): TransportChoice {
   const raw = stringFlag(flags, 'transport')?.trim() ?? 'memory';
   const keyPrefix = stringFlag(flags, 'redis-key-prefix');
-  if (keyPrefix !== undefined && !/^[\w:.{}-]{1,100}$/.test(keyPrefix)) {
+  if (keyPrefix !== undefined && !/^[\w:.-]{1,100}$/.test(keyPrefix)) {
     throw new UsageError(
-      `${flags.label('redis-key-prefix')} must be 1 to 100 letters, digits or _ : . { } -, got "${keyPrefix}"`,
+      `${flags.label('redis-key-prefix')} must be 1 to 100 letters, digits or _ : . -, got "${keyPrefix}"`,
     );
   }
   if (raw === 'memory') {

@@ -4,11 +4,11 @@
  *
  * Keys (with the default prefix `ssehub`):
  *
- * - `ssehub:updates`: a stream, one entry per update. Fields: `id`, `topics`
+ * - `{ssehub}:updates`: a stream, one entry per update. Fields: `id`, `topics`
  *   (JSON array), `data`, `type` and `retry` (only when set), `private`
  *   (`1`/`0`). Stream order is THE order: every process delivers and replays
  *   in it.
- * - `ssehub:ids`: a hash, update id → stream entry id. Publisher ids are any
+ * - `{ssehub}:ids`: a hash, update id → stream entry id. Publisher ids are any
  *   string (Mercure), so they cannot be stream ids; the hash finds the entry
  *   of a `Last-Event-ID` in O(1).
  *
@@ -50,6 +50,15 @@
  * delivered twice, unless more than the retained history was written while
  * it was away (those entries are trimmed and lost to this process).
  *
+ * Redis Cluster: the keys of one prefix share a hash tag, so they live in
+ * one hash slot, on one primary: ONE prefix is served by one Redis node,
+ * whatever the size of the cluster. Every update goes through that node (the
+ * stream is a total order, which is what makes any process able to resume
+ * any client). To spread load over several nodes, shard by topic family:
+ * run separate groups of hubs with different prefixes (their keys hash to
+ * different slots), each serving its own hub URL; a subscriber to topics of
+ * two groups opens two streams.
+ *
  * Limits: data and fields travel as UTF-8 strings (a lone surrogate in
  * `data` does not round-trip). No {@link Transport.historyStats}: it would
  * need I/O.
@@ -71,8 +80,9 @@ export interface RedisTransportOptions {
    */
   url?: string | undefined;
   /**
-   * Prefix of the keys (`<prefix>:updates`, `<prefix>:ids`). Hubs that share
-   * a prefix share updates and history.
+   * Prefix of the keys (`{<prefix>}:updates`, `{<prefix>}:ids`: the braces
+   * make it a Redis Cluster hash tag). Hubs that share a prefix share
+   * updates and history.
    *
    * @default 'ssehub'
    */
@@ -247,8 +257,8 @@ class RedisTransport implements Transport {
   ) {
     this.#client = client;
     this.#reader = reader;
-    this.#stream = `${prefix}:updates`;
-    this.#ids = `${prefix}:ids`;
+    this.#stream = streamKey(prefix);
+    this.#ids = idsKey(prefix);
     this.#size = String(historySize);
     this.#slack = String(Math.min(100, Math.max(1, Math.floor(historySize / 10))));
     this.#blockMs = blockMs;
@@ -391,6 +401,20 @@ class RedisTransport implements Transport {
   }
 }
 
+/**
+ * The stream's key. The prefix is a Redis Cluster hash tag (`{…}`), so both
+ * keys of a prefix live in one hash slot, as the Lua scripts (which touch
+ * both) require there.
+ */
+function streamKey(prefix: string): string {
+  return `{${prefix}}:updates`;
+}
+
+/** The id map's key; same hash tag as {@link streamKey}. */
+function idsKey(prefix: string): string {
+  return `{${prefix}}:ids`;
+}
+
 /** Drops a connection now; a connection already closed is left alone. */
 function destroyQuietly(client: Client): void {
   try {
@@ -448,7 +472,7 @@ export async function createRedisTransport(
     await Promise.all([client.connect(), reader.connect()]);
     const newest = await client.sendCommand<RawEntry[] | null>([
       'XREVRANGE',
-      `${prefix}:updates`,
+      streamKey(prefix),
       '+',
       '-',
       'COUNT',

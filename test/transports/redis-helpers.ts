@@ -51,7 +51,7 @@ export function freshPrefix(): string {
 export async function deletePrefixes(admin: AdminClient, prefixes: string[]): Promise<void> {
   for (const prefix of prefixes.splice(0)) {
     const keys: string[] = [];
-    for await (const batch of admin.scanIterator({ MATCH: `${prefix}:*`, COUNT: 100 })) {
+    for await (const batch of admin.scanIterator({ MATCH: `{${prefix}}:*`, COUNT: 100 })) {
       keys.push(...batch);
     }
     if (keys.length > 0) await admin.del(keys);
