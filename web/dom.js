@@ -43,7 +43,8 @@ export const formatInteger = (n) => integer.format(n);
 export const formatPrice = (n) => decimal.format(n);
 export const formatRate = (n) => (n >= 100 ? integer.format(n) : oneDecimal.format(n));
 export const formatPercent = (n) => `${oneDecimal.format(n)} %`;
-export const formatMs = (n) => `${n >= 100 ? integer.format(n) : decimal.format(n)} ms`;
+export const formatMs = (n) =>
+  `${n >= 100 ? integer.format(n) : n >= 10 ? oneDecimal.format(n) : decimal.format(n)} ms`;
 
 const UNITS = ['B', 'kB', 'MB', 'GB', 'TB'];
 /** 1536 → "1.5 kB" (powers of 1000, as network rates are written). */

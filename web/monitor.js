@@ -45,7 +45,7 @@ const VITALS = [
     value: (v) => v.eventLoopDelay?.p99,
     format: formatMs,
     detail: (v) =>
-      `mean ${formatMs(v.eventLoopDelay?.mean ?? 0)} · max ${formatMs(v.eventLoopDelay?.max ?? 0)}`,
+      `mean ${formatMs(v.eventLoopDelay?.mean ?? 0)}, max ${formatMs(v.eventLoopDelay?.max ?? 0)}`,
   },
   { key: 'cpu', label: 'CPU (one core)', value: (v) => v.cpu, format: formatPercent },
 ];
