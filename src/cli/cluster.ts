@@ -25,6 +25,8 @@ import { shutdownSignal } from './signals.js';
 export interface PrimaryOptions {
   readonly workers: number;
   readonly logger: Logger;
+  /** Extra environment of the workers. */
+  readonly env?: NodeJS.ProcessEnv | undefined;
   /** Called once, when every worker listens (the first time). */
   readonly onReady: (address: AddressInfo) => void;
 }
@@ -46,7 +48,7 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
 
   return new Promise<number>((resolve) => {
     const fork = (): void => {
-      const worker = cluster.fork();
+      const worker = cluster.fork(options.env);
       startedAt.set(worker, Date.now());
       worker.on('listening', (address: Address) => {
         ready.add(worker);

@@ -6,11 +6,13 @@
  * shuts down gracefully (streams end cleanly) and exits 0.
  */
 import cluster from 'node:cluster';
+import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Transport } from '../hub/index.js';
 import { isSseError } from '../protocol/sse-error.js';
 import { runPrimary } from './cluster.js';
 import { shutdownSignal } from './signals.js';
+import { DEV_TLS_DIR_ENV, devCertificate, readTlsFiles } from './tls.js';
 import { createHubServer, type HubServerOptions } from '../http/index.js';
 import { JWT_ALGORITHMS, signToken, type DevTokens, type JwtAlgorithm } from '../http/index.js';
 import {
@@ -184,6 +186,25 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     description: 'Most subscribers at once (then 503)',
   },
   {
+    name: 'tls-cert',
+    type: 'string',
+    value: '<file>',
+    description:
+      'PEM certificate (chain): serve HTTPS with HTTP/2, and HTTP/1.1 for clients without it',
+  },
+  {
+    name: 'tls-key',
+    type: 'string',
+    value: '<file>',
+    description: 'PEM private key of --tls-cert',
+  },
+  {
+    name: 'dev-tls',
+    type: 'boolean',
+    description:
+      'HTTPS with HTTP/2 on a throwaway self-signed certificate for localhost (written to a temporary folder, shown in the log); browsers warn about it',
+  },
+  {
     name: 'log-level',
     type: 'string',
     value: '<level>',
@@ -228,6 +249,7 @@ async function buildOptions(
       dev: DevSetup | undefined;
       transport: TransportChoice;
       workers: number;
+      devTls: boolean;
     }
 > {
   const flags = parseFlags(SERVE_FLAGS, argv, env);
@@ -319,6 +341,15 @@ async function buildOptions(
     maxSubscribers: integerFlag(flags, 'max-subscribers', 1),
     devTokens: devSetup?.tokens,
   };
+  const tlsFiles = readTlsFiles(
+    { path: stringFlag(flags, 'tls-cert'), label: flags.label('tls-cert') },
+    { path: stringFlag(flags, 'tls-key'), label: flags.label('tls-key') },
+  );
+  const devTls = booleanFlag(flags, 'dev-tls');
+  if (devTls && tlsFiles !== undefined) {
+    throw new UsageError('--dev-tls makes its own certificate: drop --tls-cert and --tls-key');
+  }
+  options.tls = tlsFiles;
   const transport = transportChoice(flags);
   const workers = integerFlag(flags, 'workers', 1, 1024) ?? 1;
   if (workers > 1 && transport.kind === 'memory') {
@@ -331,6 +362,7 @@ async function buildOptions(
     options,
     transport,
     workers,
+    devTls,
     port: integerFlag(flags, 'port', 0, 65535) ?? 3000,
     host: stringFlag(flags, 'host') ?? 'localhost',
     logLevel: choiceFlag(flags, 'log-level', LOG_LEVELS) ?? 'info',
@@ -391,6 +423,7 @@ const OPTION_FLAGS: Record<string, string> = {
   maxDataBytes: '--max-data-bytes',
   maxTopics: '--max-topics',
   maxSubscribers: '--max-subscribers',
+  tls: '--tls-cert / --tls-key',
 };
 
 function devBanner(url: string, hubUrl: string, dev: DevSetup): string {
@@ -411,10 +444,10 @@ function devBanner(url: string, hubUrl: string, dev: DevSetup): string {
   ].join('\n');
 }
 
-function formatUrl(host: string, port: number): string {
+function formatUrl(host: string, port: number, secure: boolean): string {
   const shown =
     host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
-  return `http://${shown}:${port}/`;
+  return `${secure ? 'https' : 'http'}://${shown}:${port}/`;
 }
 
 /**
@@ -425,10 +458,11 @@ function announce(
   logger: Logger,
   host: string,
   port: number,
+  secure: boolean,
   dev: DevSetup | undefined,
   details: Record<string, unknown>,
 ): void {
-  const url = formatUrl(host, port);
+  const url = formatUrl(host, port, secure);
   const hubUrl = new URL('.well-known/mercure', url).href;
   if (dev !== undefined) {
     const curl = `curl -d 'topic=https://example.com/demo' -d 'data=hello' -H 'Authorization: Bearer ${dev.tokens.publisherToken}' ${hubUrl}`;
@@ -505,7 +539,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     process.stdout.write(renderHelp(USAGE, SERVE_FLAGS, FOOTER));
     return 0;
   }
-  const { options, port, host, logLevel, dev, transport, workers } = built;
+  const { options, port, host, logLevel, dev, transport, workers, devTls } = built;
   const worker = cluster.isWorker ? cluster.worker?.id : undefined;
   const logger: Logger = pino({
     level: logLevel,
@@ -516,13 +550,28 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
       ? { transport: 'memory' }
       : { transport: 'redis', redis: transport.shownUrl, keyPrefix: transport.keyPrefix };
 
+  let tlsInfo: Record<string, unknown> = options.tls === undefined ? {} : { tls: 'files' };
+  let workerEnv: NodeJS.ProcessEnv = {};
+  if (devTls) {
+    const certificate = await devCertificate(host, env);
+    options.tls = certificate;
+    workerEnv = { [DEV_TLS_DIR_ENV]: certificate.dir };
+    tlsInfo = {
+      tls: 'development (self-signed)',
+      certificate: join(certificate.dir, 'cert.pem'),
+      fingerprint: certificate.fingerprint,
+    };
+  }
+
   if (workers > 1 && cluster.isPrimary) {
     const code = await runPrimary({
       workers,
       logger,
+      env: workerEnv,
       onReady: (address) => {
-        announce(logger, host, address.port, dev, {
+        announce(logger, host, address.port, options.tls !== undefined, dev, {
           ...transportInfo,
+          ...tlsInfo,
           workers,
           anonymous: options.anonymous,
         });
@@ -564,8 +613,9 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     return 1;
   }
   if (worker === undefined) {
-    announce(logger, host, address.port, dev, {
+    announce(logger, host, address.port, options.tls !== undefined, dev, {
       ...transportInfo,
+      ...tlsInfo,
       anonymous: options.anonymous,
     });
   } else {

@@ -23,6 +23,7 @@
  * after `shutdownTimeout` are destroyed).
  */
 import { createServer, type Server } from 'node:http';
+import type { Http2SecureServer } from 'node:http2';
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -38,6 +39,7 @@ import {
   DEFAULT_MAX_TOPICS,
   type MercureHandlerOptions,
 } from './options.js';
+import { createSecureHubServer, type TlsOptions } from './secure-server.js';
 import { createWebUi } from './web-ui.js';
 
 /** Tokens shown to the page in development mode. */
@@ -82,6 +84,13 @@ export interface HubServerOptions extends MercureHandlerOptions {
    * @default undefined (not served)
    */
   devTokens?: DevTokens | undefined;
+  /**
+   * Serve HTTPS: HTTP/2 with HTTP/1.1 fallback (ALPN) on one port; the
+   * lean-subscriber front door is off then (see `secure-server.ts`).
+   *
+   * @default undefined (plain HTTP/1.1)
+   */
+  tls?: TlsOptions | undefined;
   /** Milliseconds `close()` waits for connections before destroying them. @default 5000 */
   shutdownTimeout?: number | undefined;
   /**
@@ -98,11 +107,12 @@ export interface HubServerOptions extends MercureHandlerOptions {
 /** A running (or ready to run) hub server. */
 export interface HubServer {
   /**
-   * The node:http server. With `leanSubscribers` (the default) it never
-   * listens itself: {@link listener} does, and hands it every request the
-   * front door does not serve.
+   * The node:http server, or the node:http2 secure server with `tls`. With
+   * `leanSubscribers` (the default, plain HTTP only) it never listens
+   * itself: {@link listener} does, and hands it every request the front door
+   * does not serve.
    */
-  readonly server: Server;
+  readonly server: Server | Http2SecureServer;
   /** What {@link listen} binds: the front door, or `server` without `leanSubscribers`. */
   readonly listener: NetServer;
   readonly hub: Hub;
@@ -244,25 +254,33 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
     sendError(res, 404, `not found: ${path}`);
   };
 
-  const server = createServer({ requestTimeout: 0 }, (req, res) => {
+  const onRequest = (req: NodeSseRequest, res: NodeSseResponse): void => {
     try {
       handler(req, res);
     } catch (error) {
       logger?.error({ err: error, url: redactTarget(req.url) }, 'request failed');
       sendError(res, 500, 'internal server error');
     }
-  });
-  // An SSE response lives as long as the client wants it; heartbeats keep it busy.
-  server.headersTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
+  };
+  const secure =
+    options.tls === undefined ? undefined : createSecureHubServer(options.tls, onRequest);
+  const plain = secure === undefined ? createServer({ requestTimeout: 0 }, onRequest) : undefined;
+  const server: Server | Http2SecureServer = secure?.server ?? (plain as Server);
+  if (plain !== undefined) {
+    // An SSE response lives as long as the client wants it; heartbeats keep it busy.
+    plain.headersTimeout = 30_000;
+    plain.keepAliveTimeout = 5_000;
+  }
 
+  // The front door reads plain HTTP/1.x; over TLS every request goes to the
+  // secure server (HTTP/2 multiplexes streams anyway).
   const front =
-    (options.leanSubscribers ?? true)
+    plain !== undefined && (options.leanSubscribers ?? true)
       ? createSubscriberFront({
           hubPath,
-          httpServer: server,
+          httpServer: plain,
           subscribe: (head, socket) => mercure.subscribeRaw(head, socket),
-          headersTimeout: server.headersTimeout,
+          headersTimeout: plain.headersTimeout,
         })
       : undefined;
 
@@ -280,10 +298,12 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
     logger?.info({ subscribers: hub.subscriberCount }, 'shutting down');
     const serverClosed = Promise.all([closed(server), front ? closed(front.server) : undefined]);
     await hub.close();
-    server.closeIdleConnections();
+    plain?.closeIdleConnections();
+    secure?.closeIdle();
     const timer = setTimeout(() => {
       logger?.warn('connections still open at shutdown: destroying them');
-      server.closeAllConnections();
+      plain?.closeAllConnections();
+      secure?.destroyAll();
       front?.destroySockets();
     }, shutdownTimeout);
     timer.unref();

@@ -1,5 +1,6 @@
 export { createHubServer } from './hub-server.js';
 export type { DevTokens, HubServer, HubServerOptions } from './hub-server.js';
+export type { TlsOptions } from './secure-server.js';
 export { createMercureHandler } from './mercure-handler.js';
 export type { MercureHandler } from './mercure-handler.js';
 export type { HubEndpoint } from './hub-endpoint.js';
