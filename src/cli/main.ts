@@ -20,6 +20,10 @@ const commands: Record<string, Command> = {
     summary: 'publish an update to a Mercure hub and print its id',
     run: async (argv) => (await import('./publish.js')).run(argv),
   },
+  listen: {
+    summary: 'subscribe to a hub or an event stream and print events (ssehub listen --help)',
+    run: async (argv) => (await import('./listen.js')).run(argv),
+  },
   token: {
     summary: 'mint a Mercure JWT for development',
     run: async (argv) => (await import('./token.js')).run(argv),
