@@ -98,7 +98,8 @@ export function createChart(container, { series, height, maxPoints, sparkline = 
             ticks: { show: false },
           },
         ],
-    padding: sparkline ? [4, 0, 2, 0] : [8, 0, 0, 0],
+    // Room on the left for the first time label, centered on its tick.
+    padding: sparkline ? [4, 0, 2, 0] : [8, 0, 0, 24],
   };
   const plot = new uPlot(options, data, container);
   chart.draw = () => plot.setData(data);

@@ -67,7 +67,7 @@ export function createMonitor(container, empty, uptime) {
       if (spec.extra) series.push({ label: 'heap', color: '--chart-2' });
       const chart = createChart(spark, {
         series,
-        height: 38,
+        height: 46,
         maxPoints: MAX_POINTS,
         sparkline: true,
       });
@@ -86,7 +86,11 @@ export function createMonitor(container, empty, uptime) {
         const n = Number(spec.value(vitals));
         if (!Number.isFinite(n)) continue;
         value.textContent = spec.format(n);
-        if (spec.detail) detail.textContent = spec.detail(vitals);
+        if (spec.detail) {
+          // Narrow tiles cut the line short: the whole of it on hover.
+          detail.textContent = spec.detail(vitals);
+          detail.title = detail.textContent;
+        }
         chart.push(time, n);
         root.dataset.points = String(chart.points);
       }
