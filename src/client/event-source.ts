@@ -25,6 +25,7 @@ export interface EventSourceEventMap {
 }
 
 type Handler<E extends Event> = ((this: EventSource, event: E) => unknown) | null;
+type AnyHandler = ((event: Event) => unknown) | null;
 
 export class EventSource extends EventTarget {
   static readonly CONNECTING = CONNECTING;
@@ -121,28 +122,32 @@ export class EventSource extends EventTarget {
     this.#connection.close();
   }
 
-  get onopen(): Handler<SseOpenEvent> {
+  // The getters return the handler typed as the DOM's `EventSource` does (a
+  // bare `Event`), so this class is assignable to the DOM type; the setters
+  // take handlers typed with this library's events.
+
+  get onopen(): AnyHandler {
     return this.#getHandler('open');
   }
   set onopen(value: Handler<SseOpenEvent>) {
     this.#setHandler('open', value);
   }
 
-  get onmessage(): Handler<MessageEvent<string>> {
+  get onmessage(): AnyHandler {
     return this.#getHandler('message');
   }
   set onmessage(value: Handler<MessageEvent<string>>) {
     this.#setHandler('message', value);
   }
 
-  get onerror(): Handler<SseErrorEvent> {
+  get onerror(): AnyHandler {
     return this.#getHandler('error');
   }
   set onerror(value: Handler<SseErrorEvent>) {
     this.#setHandler('error', value);
   }
 
-  #getHandler(type: string): ((event: Event) => unknown) | null {
+  #getHandler(type: string): AnyHandler {
     return this.#handlers.get(type)?.value ?? null;
   }
 

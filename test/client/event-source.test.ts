@@ -102,6 +102,24 @@ void describe('EventSource: the interface', () => {
     }
   });
 
+  void it('is typed as a drop-in: assignable to the DOM EventSource type; typed handlers', () => {
+    const source = new EventSource(server.url('/'), { timers: new FakeTimers() });
+    // Checked by tsc: code written for the DOM type accepts this class.
+    const asDom: globalThis.EventSource = source;
+    source.onerror = (event) => {
+      assert.equal(typeof event.code, 'string'); // typed SseErrorEvent
+    };
+    assert.equal(typeof asDom.onerror, 'function');
+    asDom.close();
+  });
+
+  void it('is exported from the main entry too', async () => {
+    const root = await import('../../src/index.js');
+    assert.equal(root.EventSource, EventSource);
+    assert.equal(typeof root.connect, 'function');
+    assert.equal(root.SseErrorEvent, SseErrorEvent);
+  });
+
   void it('serialises the url (the URL object or string it was given, normalised)', () => {
     const source = new EventSource(new URL(server.url('/a/../b')), { timers: new FakeTimers() });
     assert.equal(source.url, server.url('/b'));
