@@ -237,6 +237,18 @@ export function resolveOptions(options: EventSourceOptions = {}): ResolvedOption
   if (headers !== undefined && headersType !== 'object' && headersType !== 'function') {
     throwInvalid('headers', 'must be an object or a function', headers);
   }
+  if (headers !== undefined && typeof headers !== 'function') {
+    // Fixed headers are checked once here, rather than failing every attempt.
+    try {
+      new Headers(headers);
+    } catch (error) {
+      throw new SseError(
+        'SSE_ERR_INVALID_OPTION',
+        `"headers" ${error instanceof Error ? error.message : String(error)}`,
+        { field: 'headers', cause: error },
+      );
+    }
+  }
   const timers = options.timers ?? defaultTimers;
   if (
     typeof timers !== 'object' ||

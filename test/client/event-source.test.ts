@@ -220,7 +220,9 @@ void describe('EventSource: the request', () => {
       { reconnect: { factor: 0.5 } },
       { lastEventId: 'a\nb' },
       { method: 'GET POST' },
-    ] as EventSourceOptions[]) {
+      { headers: { authorization: 'Bearer a\nb' } },
+      { headers: 42 },
+    ] as unknown as EventSourceOptions[]) {
       assert.throws(
         () => new EventSource(server.url('/'), options),
         { name: 'SseError', code: 'SSE_ERR_INVALID_OPTION' },

@@ -231,3 +231,24 @@ void describe('close() from an error listener', () => {
     assert.equal(scripted.calls.length, 1);
   });
 });
+
+void describe('a headers function that fails', () => {
+  void it('counts as a network error: no request, an error event, a reconnection', async () => {
+    let calls = 0;
+    const { source, rec, timers, scripted } = start([ended('data: ok\n\n')], {
+      headers: () => {
+        calls += 1;
+        if (calls === 1) throw new Error('token service down');
+        return { authorization: 'Bearer fresh' };
+      },
+    });
+    const error = await rec.errors.next();
+    assert.equal(error.code, 'SSE_ERR_NETWORK');
+    assert.match(error.message, /token service down/);
+    assert.equal(scripted.calls.length, 0);
+    timers.fire(3000);
+    assert.equal((await rec.messages.next()).data, 'ok');
+    assert.equal(scripted.calls[0]?.headers.get('authorization'), 'Bearer fresh');
+    source.close();
+  });
+});
