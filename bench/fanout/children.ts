@@ -37,16 +37,20 @@ export interface Child<Reply extends { type: string }, Command> {
 
 export function startChild<Reply extends { type: string }, Command>(
   label: string,
-  core: number,
+  /** A core, or a `taskset -c` list such as `0,1`. */
+  core: number | string,
   nodeArgs: readonly string[],
   script: string,
   niceness = 0,
+  /** Environment variables added to this process's. */
+  env: Readonly<Record<string, string>> = {},
 ): Child<Reply, Command> {
   hookExit();
   const nice = niceness === 0 ? [] : ['nice', '-n', String(niceness)];
   const command = ['-c', String(core), ...nice, process.execPath, ...nodeArgs, script];
   const child = spawn('taskset', command, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, ...env },
   });
   live.add(child);
   const waiting = new Map<string, ((reply: Reply) => void)[]>();

@@ -16,7 +16,20 @@ export function makePayload(seq: number, tUs: number, size: number): string {
 
 // Driver → server
 export type ServerCommand =
-  | { type: 'publish'; rate: number; count: number; startSeq: number; payloadSize: number }
+  | {
+      type: 'publish';
+      rate: number;
+      count: number;
+      startSeq: number;
+      payloadSize: number;
+      /**
+       * The time each payload carries: its scheduled time (default: a server
+       * that falls behind shows its queueing delay), or the time of the
+       * `publish` call (publish-to-receive latency, without the timer's
+       * lateness; the lag is reported apart as `maxLagUs`).
+       */
+      stamp?: 'scheduled' | 'call' | undefined;
+    }
   | { type: 'stats'; gc: boolean }
   | { type: 'exit' };
 

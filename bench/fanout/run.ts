@@ -26,15 +26,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { readCoreTimes, startChild } from './children.js';
 import type { Child } from './children.js';
 import { nowUs } from './clock.js';
-import { createHistogram, mergeInto, quantileUs, totalCount } from './histogram.js';
-import type {
-  ServerCommand,
-  ServerReply,
-  ServerStats,
-  WorkerCommand,
-  WorkerReply,
-  WorkerSnapshot,
-} from './ipc.js';
+import {
+  collectLatency,
+  connectSubscribers,
+  fmt,
+  localAddressesFor,
+  resetLatency,
+  snapshots,
+  startGenerators,
+  sum,
+} from './generators.js';
+import type { Generator } from './generators.js';
+import { quantileUs, totalCount } from './histogram.js';
+import type { ServerCommand, ServerReply, ServerStats, WorkerSnapshot } from './ipc.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -85,16 +89,12 @@ const failStop = Number(args['fail-stop']);
 const deadline = Date.now() + Number(args['max-minutes']) * 60_000;
 /** Niceness of the server and generator processes (negative needs root): keeps other work on a shared machine from sinking steps. */
 const niceness = Number(args.nice);
-const localAddresses = Array.from({ length: addressCount }, (_, i) => `127.0.0.${i + 2}`);
+const localAddresses = localAddressesFor(addressCount);
 const tsx = import.meta.resolve('tsx');
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 
-/** Sample 1 % of connections, at least 50. */
-const sampleEveryFor = (count: number): number =>
-  Math.max(1, Math.min(100, Math.floor(count / 50)));
-
 type Server = Child<ServerReply, ServerCommand>;
-type Worker = Child<WorkerReply, WorkerCommand>;
+type Worker = Generator;
 
 interface StepResult {
   label: string;
@@ -155,43 +155,20 @@ async function serverStats(server: Server, gc: boolean): Promise<ServerStats> {
   return (await server.next('stats')).stats;
 }
 
-async function snapshots(workers: Worker[]): Promise<WorkerSnapshot[]> {
-  for (const w of workers) w.send({ type: 'snapshot' });
-  return Promise.all(workers.map(async (w) => (await w.next('snapshot')).snapshot));
-}
-
-const sum = (xs: WorkerSnapshot[], f: (s: WorkerSnapshot) => number): number =>
-  xs.reduce((acc, s) => acc + f(s), 0);
-
-async function connect(
+function connect(
   workers: Worker[],
   port: number,
   count: number,
   indexOffset: number,
 ): Promise<{ ms: number; connected: number }> {
-  const started = nowUs();
-  const sampleEvery = sampleEveryFor(count);
-  const per = Math.ceil(count / workers.length);
-  const jobs = workers.map((w, i) => {
-    const n = Math.max(0, Math.min(per, count - i * per));
-    if (n === 0) return Promise.resolve(0);
-    w.send({
-      type: 'connect',
-      port,
-      path: '/events?topic=bench',
-      count: n,
-      localAddresses,
-      sampleEvery,
-      indexOffset: indexOffset + i * per,
-      concurrency: 200,
-    });
-    return w.next('connected', 180_000).then((r) => {
-      if (r.failed > 0) throw new Error(`${r.failed} connections failed: ${r.firstError}`);
-      return r.connected;
-    });
+  return connectSubscribers(workers, {
+    port,
+    path: '/events?topic=bench',
+    count,
+    localAddresses,
+    indexOffset,
+    concurrency: 200,
   });
-  const connected = (await Promise.all(jobs)).reduce((a, b) => a + b, 0);
-  return { ms: (nowUs() - started) / 1000, connected };
 }
 
 async function waitForSubscribers(server: Server, count: number): Promise<void> {
@@ -247,7 +224,7 @@ async function step(
   const published = server.next('published', publishTimeoutMs);
   await sleep(warmupSeconds * 1000);
   const fromUs = nowUs();
-  for (const w of workers) w.send({ type: 'reset-latency', fromUs });
+  resetLatency(workers, fromUs);
   const a = await point(server, workers);
   const done = await published;
   const b = await point(server, workers);
@@ -271,10 +248,8 @@ async function step(
     received = now;
   }
   const drainMs = Date.now() - drainStart;
-  for (const w of workers) w.send({ type: 'collect-latency' });
-  const latencies = await Promise.all(workers.map(async (w) => (await w.next('latency')).latency));
-  const histogram = createHistogram();
-  for (const l of latencies) mergeInto(histogram, l.histogram);
+  const merged = await collectLatency(workers);
+  const histogram = merged.histogram;
 
   const windowUs = b.atUs - a.atUs;
   const framesInWindow = sum(b.workers, (s) => s.frames) - sum(a.workers, (s) => s.frames);
@@ -289,15 +264,13 @@ async function step(
     (100 * (y.softirq - x.softirq)) / Math.max(1, y.total - x.total);
   const serverIrq = coreIrq(a.serverCore, b.serverCore);
   const generatorIrq = coreIrq(a.generatorCore, b.generatorCore);
-  const sampledEvents = latencies.reduce((acc, l) => acc + l.sampledEvents, 0);
-  const sampledMarkers = latencies.reduce((acc, l) => acc + l.sampledMarkers, 0);
+  const { sampledEvents, sampledMarkers } = merged;
   if (sampledMarkers !== sampledEvents) {
     console.error(
       `  ! sampled connections: ${sampledMarkers} markers counted but ${sampledEvents} events parsed`,
     );
   }
-  const sampledGaps = latencies.reduce((acc, l) => acc + l.sampledGaps, 0);
-  const sampledDuplicates = latencies.reduce((acc, l) => acc + l.sampledDuplicates, 0);
+  const { sampledGaps, sampledDuplicates } = merged;
   const closed = sum(last, (s) => s.closedByServer) - sum(before, (s) => s.closedByServer);
   const p99 = quantileUs(histogram, 0.99);
   const generatorCore = coreBusy(a.generatorCore, b.generatorCore);
@@ -324,7 +297,7 @@ async function step(
     closed,
     p50Ms: quantileUs(histogram, 0.5) / 1000,
     p99Ms: p99 / 1000,
-    maxMs: Math.max(...latencies.map((l) => l.maxLatencyUs)) / 1000,
+    maxMs: merged.maxLatencyUs / 1000,
     serverCpu,
     serverCore: serverCoreBusy,
     generatorCpu,
@@ -372,10 +345,6 @@ async function stepWithRetry(
   return r;
 }
 
-const fmt = (n: number, digits = 0): string =>
-  Number.isFinite(n)
-    ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
-    : '-';
 const verdict = (r: StepResult): string =>
   !r.valid ? 'invalid (generator > 90 %)' : r.pass ? 'pass' : 'FAIL';
 
@@ -411,17 +380,7 @@ async function runServer(name: string): Promise<ServerResult> {
   const workers: Worker[] = [];
   try {
     const { port } = await server.next('ready', 60_000);
-    for (let i = 0; i < workerCount; i++) {
-      workers.push(
-        startChild(
-          `generator ${i}`,
-          generatorCore,
-          ['--import', tsx],
-          here('./generator-worker.ts'),
-          niceness,
-        ),
-      );
-    }
+    workers.push(...startGenerators(workerCount, generatorCore, niceness));
     await sleep(1500); // let the processes load before the baseline
     const memBefore = await serverStats(server, true);
     console.log(`\n## ${name}\n`);

@@ -9,7 +9,9 @@
  *   start + k / rate), catching up when the event loop was late, each update
  *   from its own macrotask (`setImmediate`), and stamps each payload with its
  *   *scheduled* time (not the time the call happened), so an overloaded server
- *   cannot hide its queueing delay (no coordinated omission);
+ *   cannot hide its queueing delay (no coordinated omission); with
+ *   `stamp: 'call'` (the Redis benchmark's latency steps) the time of the call
+ *   instead, and the lag apart;
  * - stats over IPC: `process.cpuUsage()` totals, and memory after `global.gc()`
  *   (the server runs with `--expose-gc`).
  */
@@ -35,6 +37,12 @@ export interface FanoutServer {
    * and `subscribe` is not called.
    */
   listener?: NetServer;
+  /**
+   * Commands the harness does not know (other benchmarks' own, such as the
+   * Redis benchmark's in-process publish burst) go here; replies go out with
+   * `process.send`.
+   */
+  command?(message: { type: string }): void;
 }
 
 export const TOPIC = 'bench';
@@ -80,15 +88,22 @@ export function runServer(server: FanoutServer): void {
     };
   }
 
-  function publishRun(rate: number, count: number, startSeq: number, payloadSize: number): void {
+  function publishRun(
+    rate: number,
+    count: number,
+    startSeq: number,
+    payloadSize: number,
+    stampCall: boolean,
+  ): void {
     const startUs = nowUs();
     const periodUs = 1e6 / rate;
     let scheduled = 0;
     let published = 0;
     let maxLagUs = 0;
     const publishOne = (seq: number, dueUs: number): void => {
-      maxLagUs = Math.max(maxLagUs, nowUs() - dueUs);
-      server.publish(TOPIC, seq, makePayload(seq, dueUs, payloadSize));
+      const callUs = nowUs();
+      maxLagUs = Math.max(maxLagUs, callUs - dueUs);
+      server.publish(TOPIC, seq, makePayload(seq, stampCall ? callUs : dueUs, payloadSize));
       if (++published === count) {
         send({
           type: 'published',
@@ -127,13 +142,22 @@ export function runServer(server: FanoutServer): void {
     try {
       switch (command.type) {
         case 'publish':
-          publishRun(command.rate, command.count, command.startSeq, command.payloadSize);
+          publishRun(
+            command.rate,
+            command.count,
+            command.startSeq,
+            command.payloadSize,
+            command.stamp === 'call',
+          );
           break;
         case 'stats':
           send({ type: 'stats', stats: stats(command.gc) });
           break;
         case 'exit':
           process.exit(0);
+          break;
+        default:
+          server.command?.(command);
       }
     } catch (error) {
       send({ type: 'error', message: String(error) });
