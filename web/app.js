@@ -50,8 +50,11 @@ function showState({ state, resumedAfter }) {
   $('conn-text').textContent = STATE_TEXT[state];
   if (state === 'open' && resumedAfter !== undefined) {
     // EventSource resent this id as Last-Event-ID; the hub replayed what
-    // came after it before going live.
-    detail.textContent = resumedAfter ? `resumed after ${resumedAfter}` : 'reconnected';
+    // came after it before going live. With no id yet, the request still
+    // asks for `lastEventID=earliest`: everything published meanwhile.
+    detail.textContent = resumedAfter
+      ? `resumed after ${resumedAfter}`
+      : 'resumed from the start of the history (no event had arrived)';
     detail.title = detail.textContent;
   } else if (state === 'closed') {
     detail.textContent = 'it does not retry: reload the page (the hub log says why)';
