@@ -38,7 +38,7 @@ const debugConsole = createConsole({ hub: HUB });
 
 const STATE_TEXT = {
   connecting: 'connecting…',
-  open: 'live',
+  open: 'open',
   reconnecting: 'reconnecting…',
   closed: 'refused by the hub',
 };
