@@ -9,6 +9,7 @@ import cluster from 'node:cluster';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Transport } from '../hub/index.js';
+import { DEFAULT_SYMBOLS, startDemo, type DemoOptions, type DemoTask } from '../demo/index.js';
 import { isSseError } from '../protocol/sse-error.js';
 import { runPrimary } from './cluster.js';
 import { shutdownSignal } from './signals.js';
@@ -212,6 +213,41 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     description: `Log level (${LOG_LEVELS.join(', ')})`,
   },
   {
+    name: 'demo',
+    type: 'boolean',
+    description:
+      "Run the demo publishers the dashboard at / shows: simulated prices, the hub's vital signs, notifications",
+  },
+  {
+    name: 'demo-symbols',
+    type: 'string',
+    multiple: true,
+    value: '<symbol>',
+    default: DEFAULT_SYMBOLS.join(','),
+    description: 'Symbols of the demo price ticker (repeat, or separate with commas)',
+  },
+  {
+    name: 'demo-price-interval',
+    type: 'string',
+    value: '<ms>',
+    default: '1000',
+    description: 'Milliseconds between demo price ticks (0: none)',
+  },
+  {
+    name: 'demo-monitor-interval',
+    type: 'string',
+    value: '<ms>',
+    default: '1000',
+    description: "Milliseconds between two samples of the hub's vital signs (0: none)",
+  },
+  {
+    name: 'demo-notification-interval',
+    type: 'string',
+    value: '<ms>',
+    default: '20000',
+    description: 'Milliseconds between demo notifications (0: none)',
+  },
+  {
     name: 'dev',
     type: 'boolean',
     description: `Development mode: anonymous subscribers, the well-known key "${DEV_JWT_KEY}" unless a key is given, a publish form on the page, ready-to-use tokens in the log`,
@@ -250,6 +286,7 @@ async function buildOptions(
       transport: TransportChoice;
       workers: number;
       devTls: boolean;
+      demoOptions: DemoOptions | undefined;
     }
 > {
   const flags = parseFlags(SERVE_FLAGS, argv, env);
@@ -350,6 +387,7 @@ async function buildOptions(
     throw new UsageError('--dev-tls makes its own certificate: drop --tls-cert and --tls-key');
   }
   options.tls = tlsFiles;
+  const demoOptions = booleanFlag(flags, 'demo') ? demoFlags(flags) : undefined;
   const transport = transportChoice(flags);
   const workers = integerFlag(flags, 'workers', 1, 1024) ?? 1;
   if (workers > 1 && transport.kind === 'memory') {
@@ -363,10 +401,32 @@ async function buildOptions(
     transport,
     workers,
     devTls,
+    demoOptions,
     port: integerFlag(flags, 'port', 0, 65535) ?? 3000,
     host: stringFlag(flags, 'host') ?? 'localhost',
     logLevel: choiceFlag(flags, 'log-level', LOG_LEVELS) ?? 'info',
     dev: devSetup,
+  };
+}
+
+/** The demo publishers' options from `--demo-*` (0 turns one off). */
+function demoFlags(flags: ParsedFlags): DemoOptions {
+  const interval = (name: string): number | false | undefined => {
+    const value = integerFlag(flags, name, 0, 2 ** 31 - 1);
+    return value === 0 ? false : value;
+  };
+  // Repeatable, and a comma-separated list works on the command line too.
+  const symbols = listFlag(flags, 'demo-symbols').flatMap((v) =>
+    v
+      .split(',')
+      .map((symbol) => symbol.trim())
+      .filter((symbol) => symbol !== ''),
+  );
+  return {
+    symbols: symbols.length > 0 ? symbols : undefined,
+    priceInterval: interval('demo-price-interval'),
+    monitorInterval: interval('demo-monitor-interval'),
+    notificationInterval: interval('demo-notification-interval'),
   };
 }
 
@@ -424,6 +484,10 @@ const OPTION_FLAGS: Record<string, string> = {
   maxTopics: '--max-topics',
   maxSubscribers: '--max-subscribers',
   tls: '--tls-cert / --tls-key',
+  symbols: '--demo-symbols',
+  priceInterval: '--demo-price-interval',
+  monitorInterval: '--demo-monitor-interval',
+  notificationInterval: '--demo-notification-interval',
 };
 
 function devBanner(url: string, hubUrl: string, dev: DevSetup): string {
@@ -539,7 +603,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     process.stdout.write(renderHelp(USAGE, SERVE_FLAGS, FOOTER));
     return 0;
   }
-  const { options, port, host, logLevel, dev, transport, workers, devTls } = built;
+  const { options, port, host, logLevel, dev, transport, workers, devTls, demoOptions } = built;
   const worker = cluster.isWorker ? cluster.worker?.id : undefined;
   const logger: Logger = pino({
     level: logLevel,
@@ -581,9 +645,11 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     return code;
   }
 
-  let hubServer: ReturnType<typeof createHubServer>;
+  let hubServer: ReturnType<typeof createHubServer> | undefined;
+  let shared: Transport | undefined;
+  let demo: DemoTask | undefined;
   try {
-    const shared =
+    shared =
       transport.kind === 'redis' ? await connectRedis(transport, options, logger) : undefined;
     hubServer = createHubServer({
       ...options,
@@ -591,7 +657,19 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
       transport: shared,
       transportName: transport.kind,
     });
+    // With --workers the first worker runs the demo (one ticker for all).
+    if (demoOptions !== undefined && (worker === undefined || worker === 1)) {
+      demo = startDemo(hubServer.hub, {
+        ...demoOptions,
+        onError: (error) => {
+          logger.warn({ err: error }, 'demo publish failed');
+        },
+      });
+    }
   } catch (error) {
+    // Nothing may keep the process alive after a refusal.
+    if (hubServer !== undefined) await hubServer.close();
+    else await shared?.close();
     const usage = usageFromOptionError(error, OPTION_FLAGS);
     if (usage instanceof UsageError) {
       process.stderr.write(`ssehub serve: ${usage.message}\n`);
@@ -624,6 +702,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
 
   const signal = await shutdownSignal(logger, () => process.exit(1));
   logger.info({ signal }, 'signal received: shutting down');
+  demo?.stop();
   await hubServer.close();
   logger.flush();
   // Whatever still holds the event loop (a client that never closes, a
