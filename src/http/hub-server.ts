@@ -1,6 +1,7 @@
 /**
  * The standalone hub server: a hub, the Mercure endpoint, `/healthz`,
- * Prometheus `/metrics`, and the small page at `/`, on one node:http server.
+ * Prometheus `/metrics`, and the dashboard at `/`, on one node:http server
+ * (or, with `tls`, one node:http2 secure server with HTTP/1.1 fallback).
  *
  * Routes:
  * - `/.well-known/mercure` (`path` option): Mercure subscribe / publish;
@@ -9,7 +10,8 @@
  *   transport (Redis) is unreachable (503 with status `"closing"` during
  *   shutdown);
  * - `GET /metrics`: Prometheus text format (`metrics: false` removes it);
- * - `GET /`, `/app.js`: the page (`webUi: false` removes it);
+ * - `GET /` and the files it loads (`WEB_UI_PATHS` in `web-ui.ts`): the
+ *   dashboard (`webUi: false` removes it);
  * - `GET /dev-tokens.json`: only with `devTokens` (development mode).
  *
  * Connections arrive through a front door (`subscriber-front.ts`, on by
