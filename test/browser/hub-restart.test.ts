@@ -5,11 +5,9 @@
  * and its received sequence has no gap and no duplicate.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { serve, type Served } from '../cli/helpers.js';
+import { freePort, serve, type Served } from '../cli/helpers.js';
 import { publish, until } from '../http/helpers.js';
 import {
   connectAdmin,
@@ -23,17 +21,6 @@ import { browserSkip, launchBrowser, openPage, screenshot } from './helpers.js';
 const admin = await connectAdmin();
 const skip = browserSkip() || skipReason(admin.reason);
 const TOPIC = 'https://example.com/sequence';
-
-/** A free TCP port on 127.0.0.1 (the restarted hub must take the same one). */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /** What the page's own EventSource received, in order. */
 function receivedIds(page: Page): Promise<string[]> {

@@ -20,11 +20,10 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventSource } from 'eventsource';
-import { serve, type Served } from '../cli/helpers.js';
+import { freePort, serve, type Served } from '../cli/helpers.js';
 import { publish, publisherToken, SECRET, until, within } from '../http/helpers.js';
 import {
   connectAdmin,
@@ -105,6 +104,18 @@ async function publishOne(hubUrl: string, bearer: string, data: string): Promise
   return response.status;
 }
 
+/** Three hub processes on the shared Redis, with a fresh prefix. */
+async function threeHubs(): Promise<[Served, Served, Served]> {
+  const prefix = freshPrefix();
+  prefixes.push(prefix);
+  const [a, b, c] = await Promise.all([
+    hub(REDIS_URL, prefix),
+    hub(REDIS_URL, prefix),
+    hub(REDIS_URL, prefix),
+  ]);
+  return [a, b, c];
+}
+
 void describe('hub processes sharing one Redis', { skip }, () => {
   let bearer: string;
   before(async () => {
@@ -112,13 +123,7 @@ void describe('hub processes sharing one Redis', { skip }, () => {
   });
 
   void test('published on A, received by subscribers on B and C: everything, in order', async () => {
-    const prefix = freshPrefix();
-    prefixes.push(prefix);
-    const [a, b, c] = await Promise.all([
-      hub(REDIS_URL, prefix),
-      hub(REDIS_URL, prefix),
-      hub(REDIS_URL, prefix),
-    ]);
+    const [a, b, c] = await threeHubs();
     const onB = new Reader(() => b.hubUrl);
     const onC = new Reader(() => c.hubUrl);
     try {
@@ -152,13 +157,7 @@ void describe('hub processes sharing one Redis', { skip }, () => {
   });
 
   void test('hub A killed while B publishes: A’s subscribers resume on B or C, exactly once, in order', async () => {
-    const prefix = freshPrefix();
-    prefixes.push(prefix);
-    const [a, b, c] = await Promise.all([
-      hub(REDIS_URL, prefix),
-      hub(REDIS_URL, prefix),
-      hub(REDIS_URL, prefix),
-    ]);
+    const [a, b, c] = await threeHubs();
     let aAlive = true;
     let turn = 0;
     // First connection to A; once A is gone, alternate between B and C.
@@ -227,18 +226,6 @@ void describe('hub processes sharing one Redis', { skip }, () => {
     }
   });
 });
-
-/** A free TCP port on 127.0.0.1. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /** redis-server on `port` with an append-only file in `dir`, fsynced on every write. */
 async function startRedis(port: number, dir: string): Promise<ChildProcess> {
