@@ -53,6 +53,21 @@ function originOf(url: string): string {
   }
 }
 
+/**
+ * [spec] reestablish step 5.3: "Let lastEventIDValue be the EventSource
+ * object's last event ID string, encoded as UTF-8": a header value is a byte
+ * sequence, which `Headers` takes as a string of code points up to U+00FF (one
+ * per byte). Setting the id as it is would throw on any character above
+ * U+00FF (and send Latin-1 for the others).
+ */
+function utf8ByteString(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\u0000-\u007f]*$/.test(value)) return value;
+  let bytes = '';
+  for (const byte of new TextEncoder().encode(value)) bytes += String.fromCharCode(byte);
+  return bytes;
+}
+
 function describe(error: unknown): string {
   if (error instanceof Error) {
     const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
@@ -65,7 +80,12 @@ function describe(error: unknown): string {
 }
 
 export class Connection {
-  readonly #url: string;
+  /**
+   * Where the next attempt goes: the URL given, then the final URL of a
+   * redirected response (see {@link #followRedirect}).
+   */
+  #url: string;
+  readonly #firstOrigin: string;
   readonly #options: ResolvedOptions;
   readonly #hooks: ConnectionHooks;
   readonly #parser: Parser;
@@ -89,6 +109,7 @@ export class Connection {
 
   constructor(url: string, options: ResolvedOptions, hooks: ConnectionHooks) {
     this.#url = url;
+    this.#firstOrigin = originOf(url);
     this.#options = options;
     this.#hooks = hooks;
     this.#reconnectionTime = options.reconnectionTime;
@@ -198,7 +219,7 @@ export class Connection {
     // lastEventIDValue) in request's header list." (On the first request too
     // when the `lastEventId` option is given.)
     const lastEventId = this.#parser.lastEventId;
-    if (lastEventId !== '') headers.set('last-event-id', lastEventId);
+    if (lastEventId !== '') headers.set('last-event-id', utf8ByteString(lastEventId));
     const init: RequestInit = {
       method: options.method,
       headers,
@@ -254,6 +275,7 @@ export class Connection {
       response.body?.cancel().catch(() => undefined);
       return;
     }
+    this.#followRedirect(response);
     const refusal = await checkResponse(response, this.#options.timers);
     if (!current()) return;
     if (refusal !== undefined) {
@@ -320,6 +342,25 @@ export class Connection {
     // reestablish the connection." Any unterminated event is discarded (the
     // parser is reset before the next stream).
     this.#reestablish(new SseError('SSE_ERR_DISCONNECTED', 'the server ended the stream'));
+  }
+
+  /**
+   * [spec] Redirects append to the request's URL list and fetch starts from
+   * its current URL, so a reconnection (which fetches the same request) goes
+   * to the final URL of the last redirect, not back to the first one
+   * (whatwg/html#503; Chromium does so).
+   *
+   * Only where that is what a browser's EventSource would send: a `GET`
+   * (after a 301/302/303 a `POST` became a `GET`, which the response does not
+   * tell), and, with extra `headers`, only within the first URL's origin
+   * (fetch drops `Authorization` on a cross-origin redirect; going straight
+   * to the other origin would hand it over).
+   */
+  #followRedirect(response: Response): void {
+    if (!response.redirected || response.url === '' || response.url === this.#url) return;
+    if (this.#options.method.toUpperCase() !== 'GET') return;
+    if (this.#options.headers !== undefined && originOf(response.url) !== this.#firstOrigin) return;
+    this.#url = response.url;
   }
 
   /** [spec] "When a user agent is to reestablish the connection": */

@@ -65,7 +65,10 @@ export interface EventSourceOptions {
    * by the client whenever its last event ID string is not empty. A function
    * that throws counts as a network error (`SSE_ERR_NETWORK`): the client
    * reconnects. In browsers, headers other than `Accept` make a cross-origin
-   * request "non-simple" (a CORS preflight).
+   * request "non-simple" (a CORS preflight), and so does the `Last-Event-ID`
+   * of a reconnection (the server must allow it). After a redirect to
+   * another origin, reconnections with these headers start again from the
+   * first URL, so that they never go straight to the other origin.
    * @default undefined: no extra headers
    */
   headers?: HeadersOption | undefined;
