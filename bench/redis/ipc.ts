@@ -18,16 +18,19 @@ export interface PublishTarget {
 export type PublisherCommand =
   | ({
       /**
-       * Update k of `count` is due at start + k / rate and carries that
-       * scheduled time (µs, CLOCK_MONOTONIC). One keep-alive connection,
-       * one request at a time: the hub stores them in this order, so the
-       * subscribers' sequence checks hold; an update due while the previous
-       * request is still out waits (and its latency shows the wait).
+       * Open loop: update k of `count` is sent at start + k / rate, whether
+       * or not earlier requests were answered, over up to `connections`
+       * keep-alive connections (a request finding them all busy waits for
+       * one, in order). Each payload carries the time its request was
+       * started (µs, CLOCK_MONOTONIC), so waiting for a connection counts in
+       * the latency. With several connections the hub may store updates
+       * out of order (the generators' sequence check allows for it).
        */
       type: 'schedule';
       rate: number;
       count: number;
       startSeq: number;
+      connections: number;
     } & PublishTarget)
   | ({
       /**

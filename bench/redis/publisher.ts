@@ -4,11 +4,12 @@
  * `Authorization: Bearer <publisher JWT>`), as a Mercure publisher does,
  * through node:http with a keep-alive `http.Agent`.
  *
- * - `schedule`: a steady rate on ONE connection, one request at a time, so
- *   the hub stores the updates in sequence order (the subscribers check
- *   it). Each payload carries the time its request was started (µs,
- *   CLOCK_MONOTONIC, bench/fanout/clock.ts): publish-to-receive latency. The
- *   lag behind the schedule is reported apart.
+ * - `schedule`: a steady rate, open loop (a request goes out when it is due,
+ *   answered or not), over `connections` keep-alive connections. Each
+ *   payload carries the time its request was started (µs, CLOCK_MONOTONIC,
+ *   bench/fanout/clock.ts): publish-to-receive latency, waiting for a free
+ *   connection included. The timer's lag behind the schedule is reported
+ *   apart.
  * - `flood`: `concurrency` connections in a closed loop (each sends its next
  *   request once the previous one was answered): the publish rate a hub
  *   takes, and the request → response times.
@@ -81,11 +82,12 @@ const sleepUs = (us: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, Math.max(0, us / 1000)));
 
 async function schedule(command: Extract<PublisherCommand, { type: 'schedule' }>): Promise<void> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const agent = new Agent({ keepAlive: true, maxSockets: command.connections });
   const report = emptyReport(command.startSeq);
   const histogram = createHistogram();
   const periodUs = 1e6 / command.rate;
   const startUs = nowUs();
+  const pending = new Set<Promise<void>>();
   for (let k = 0; k < command.count; k++) {
     const dueUs = startUs + k * periodUs;
     // A timer fires up to ~1 ms late: that moves the request, not the
@@ -94,15 +96,19 @@ async function schedule(command: Extract<PublisherCommand, { type: 'schedule' }>
     if (wait > 0) await sleepUs(wait);
     const t0 = nowUs();
     report.maxLagUs = Math.max(report.maxLagUs, t0 - dueUs);
-    const { status, error } = await post(agent, command, report.nextSeq++);
-    const slot = slotOf(nowUs() - t0);
-    histogram[slot] = (histogram[slot] ?? 0) + 1;
-    if (status === 200) report.ok++;
-    else {
-      report.failed++;
-      report.firstError ??= error;
-    }
+    const request = post(agent, command, report.nextSeq++).then(({ status, error }) => {
+      const slot = slotOf(nowUs() - t0);
+      histogram[slot] = (histogram[slot] ?? 0) + 1;
+      if (status === 200) report.ok++;
+      else {
+        report.failed++;
+        report.firstError ??= error;
+      }
+      pending.delete(request);
+    });
+    pending.add(request);
   }
+  await Promise.all(pending);
   agent.destroy();
   report.responseHistogram = Array.from(histogram);
   reply({ type: 'scheduled', report });

@@ -23,11 +23,19 @@
  * pinned. Every Redis setup uses a fresh key prefix, deleted at the end.
  *
  * Latency: each payload carries the time its publish started (the
- * `hub.publish()` call, or the start of the POST), read from
- * CLOCK_MONOTONIC (bench/fanout/clock.ts); a sampled subscriber (1 %, at
- * least 50) takes it from its read time. A step passes with zero loss:
- * every frame counted on every connection, no sequence gap or duplicate on
- * the sampled ones, no connection dropped.
+ * `hub.publish()` call, each from its own macrotask, or the start of the
+ * POST; both open loop: an update is published when it is due, whatever
+ * happened to the previous ones; POSTs over `--http-connections` keep-alive
+ * connections), read from CLOCK_MONOTONIC (bench/fanout/clock.ts); a sampled
+ * subscriber (1 %, at least 50) takes it from its read time. A step passes
+ * with zero loss: every frame counted on every connection, no sequence gap
+ * or duplicate on the sampled ones, no connection dropped, no publish
+ * refused.
+ *
+ * Other work on the machine disturbs the figures: the run first waits for a
+ * quiet moment (`--wait-quiet` seconds at most), and a step during which
+ * other processes took more than 25 % of a core is run again (twice at most;
+ * the "other %" column shows what was left).
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -95,6 +103,7 @@ const { values: args } = parseArgs({
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
     nice: { type: 'string', default: '0' },
     'wait-quiet': { type: 'string', default: '300' },
+    'http-connections': { type: 'string', default: '4' },
     'cpu-prof': { type: 'string', default: '' },
     'cpu-prof-dir': { type: 'string', default: '/tmp/ssehub-redis-profiles' },
     json: { type: 'string', default: '' },
@@ -292,7 +301,14 @@ async function latencyStep(
         const r = await setup.publishTo.next('published', timeoutMs);
         return { published: r.count, failed: 0, maxLagUs: r.maxLagUs };
       }
-      setup.publisher.send({ type: 'schedule', ...target(setup), rate, count, startSeq });
+      setup.publisher.send({
+        type: 'schedule',
+        ...target(setup),
+        rate,
+        count,
+        startSeq,
+        connections: Number(args['http-connections']),
+      });
       const { report } = await setup.publisher.next('scheduled', timeoutMs);
       if (report.failed > 0) {
         console.error(`  ! ${report.failed} publishes failed: ${report.firstError}`);
