@@ -301,6 +301,7 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
     const serverClosed = Promise.all([closed(server), front ? closed(front.server) : undefined]);
     await hub.close();
     plain?.closeIdleConnections();
+    front?.closeIdle();
     secure?.closeIdle();
     const timer = setTimeout(() => {
       logger?.warn('connections still open at shutdown: destroying them');

@@ -22,7 +22,12 @@
  *
  * @see https://www.rfc-editor.org/rfc/rfc9112#section-2 (message format)
  */
-import type { IncomingHttpHeaders, Server as HttpServer } from 'node:http';
+import type {
+  IncomingHttpHeaders,
+  IncomingMessage,
+  Server as HttpServer,
+  ServerResponse,
+} from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { RawRequestHead } from '../server/index.js';
 
@@ -87,7 +92,14 @@ export interface SubscriberFrontOptions {
 export interface SubscriberFront {
   /** The TCP listener; `listen()` it instead of the HTTP server. */
   readonly server: Server;
-  /** Destroys the sockets the fast path still holds (end of a graceful shutdown). */
+  /**
+   * Shutdown, step 1: ends the connections handed to node:http that have no
+   * request in flight, and the others once their response is done. (node's
+   * own `closeIdleConnections()` cannot: a server that never listened does
+   * not track its connections.)
+   */
+  closeIdle(): void;
+  /** Destroys every socket still open: the fast path's and the handed ones (end of a graceful shutdown). */
   destroySockets(): void;
 }
 
@@ -103,10 +115,28 @@ function onIdle(this: Socket): void {
 export function createSubscriberFront(options: SubscriberFrontOptions): SubscriberFront {
   const { hubPath, httpServer, headersTimeout } = options;
   const held = new Set<Socket>();
+  /** Connections handed to node:http → requests in flight on them. */
+  const handed = new Map<Socket, number>();
+  let closing = false;
   // Listeners shared by every socket (they get it as `this`): no closure per connection.
   function forget(this: Socket): void {
     held.delete(this);
   }
+  function forgetHanded(this: Socket): void {
+    handed.delete(this);
+  }
+  httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    const inFlight = handed.get(socket);
+    if (inFlight === undefined) return;
+    handed.set(socket, inFlight + 1);
+    res.once('close', () => {
+      const left = (handed.get(socket) ?? 1) - 1;
+      if (!handed.has(socket)) return;
+      handed.set(socket, left);
+      if (closing && left === 0) socket.end();
+    });
+  });
 
   function handOff(socket: Socket, chunk: Buffer | undefined): void {
     socket.setTimeout(0);
@@ -114,6 +144,8 @@ export function createSubscriberFront(options: SubscriberFrontOptions): Subscrib
     socket.off('error', swallow);
     if (socket.destroyed) return;
     if (chunk !== undefined) socket.unshift(chunk);
+    handed.set(socket, 0);
+    socket.once('close', forgetHanded);
     // node's server attaches its parser and listeners, as for any connection.
     httpServer.emit('connection', socket);
     socket.resume();
@@ -160,9 +192,17 @@ export function createSubscriberFront(options: SubscriberFrontOptions): Subscrib
 
   return {
     server,
+    closeIdle() {
+      closing = true;
+      // A connection handed over with its first request still being parsed
+      // counts as idle here: ended, its client sees a network error and retries.
+      for (const [socket, inFlight] of handed) if (inFlight === 0) socket.end();
+    },
     destroySockets() {
       for (const socket of held) socket.destroy();
       held.clear();
+      for (const socket of handed.keys()) socket.destroy();
+      handed.clear();
     },
   };
 }

@@ -258,3 +258,22 @@ void describe('leanSubscribers: false', () => {
     }
   });
 });
+
+void test('close() ends idle keep-alive connections handed to node:http at once, not after shutdownTimeout', async () => {
+  const hub = await startHub({ anonymous: true, shutdownTimeout: 60_000 });
+  const socket = connect(Number(new URL(hub.base).port), '127.0.0.1');
+  let received = '';
+  socket.setEncoding('latin1');
+  socket.on('data', (chunk: string) => (received += chunk));
+  // A keep-alive request through node:http, then the connection stays open, idle.
+  socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+  await until(() => received.includes('"status":"ok"'), 'the health answer');
+  const closedByServer = new Promise<void>((resolve) =>
+    socket.once('close', () => {
+      resolve();
+    }),
+  );
+  // Bounded well below shutdownTimeout: the idle connection must not hold shutdown.
+  await within(hub.hubServer.close(), 'close() with an idle keep-alive connection', 5000);
+  await within(closedByServer, 'the idle connection to be closed by the server', 5000);
+});
