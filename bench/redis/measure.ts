@@ -12,7 +12,7 @@ import { nowUs } from '../fanout/clock.js';
 import { collectLatency, resetLatency, snapshots, sum } from '../fanout/generators.js';
 import type { Generator } from '../fanout/generators.js';
 import { quantileUs, totalCount } from '../fanout/histogram.js';
-import { procCpuUs } from './proc.js';
+import { procCpuSplitUs } from './proc.js';
 import { redisPoint } from './redis-admin.js';
 import type { Admin, RedisPoint } from './redis-admin.js';
 
@@ -23,6 +23,8 @@ export interface Point {
   atUs: number;
   /** Group name → CPU µs of its processes. */
   groups: Map<string, number>;
+  /** Group name → system (kernel) CPU µs of its processes. */
+  groupsSystem: Map<string, number>;
   driverUs: number;
   redis: RedisPoint;
   cores: Awaited<ReturnType<typeof readCoreTimes>>[];
@@ -37,9 +39,14 @@ export async function takePoint(admin: Admin, groups: Groups): Promise<Point> {
     ...Array.from({ length: CORES }, (_, i) => readCoreTimes(i)),
   ]);
   const driver = process.cpuUsage();
+  const split = groups().map(([name, pids]): [string, { user: number; system: number }[]] => [
+    name,
+    pids.map(procCpuSplitUs),
+  ]);
   return {
     atUs: nowUs(),
-    groups: new Map(groups().map(([name, pids]) => [name, sum(pids, procCpuUs)])),
+    groups: new Map(split.map(([name, xs]) => [name, sum(xs, (x) => x.user + x.system)])),
+    groupsSystem: new Map(split.map(([name, xs]) => [name, sum(xs, (x) => x.system)])),
     driverUs: driver.user + driver.system,
     redis,
     cores,
@@ -50,28 +57,35 @@ export async function takePoint(admin: Admin, groups: Groups): Promise<Point> {
 export interface Usage {
   /** Group name → % of one core. */
   groups: Record<string, number>;
+  /** Group name → system (kernel) part of it, % of one core. */
+  groupsSystem: Record<string, number>;
   redis: number;
   redisCommandsPerSecond: number;
   /** Every core's busy time, % of one core (up to 100 × cores). */
   machine: number;
   /** Busy time not explained by the groups, the driver, Redis or interrupts: other work on the machine. */
   other: number;
+  /** Time the hypervisor ran something else on our virtual cores, % of one core (summed over cores). */
+  steal: number;
 }
 
 export function usageBetween(a: Point, b: Point): Usage {
   const windowUs = b.atUs - a.atUs;
   const pct = (us: number): number => (100 * us) / windowUs;
   const groups: Record<string, number> = {};
+  const groupsSystem: Record<string, number> = {};
   let ours = 0;
   for (const [name, us] of b.groups) {
     const value = pct(us - (a.groups.get(name) ?? 0));
     groups[name] = value;
+    groupsSystem[name] = pct((b.groupsSystem.get(name) ?? 0) - (a.groupsSystem.get(name) ?? 0));
     ours += value;
   }
   const redis = pct(b.redis.cpuUs - a.redis.cpuUs);
   ours += redis + pct(b.driverUs - a.driverUs);
   let busy = 0;
   let irq = 0;
+  let steal = 0;
   for (let i = 0; i < a.cores.length; i++) {
     const x = a.cores[i];
     const y = b.cores[i];
@@ -79,9 +93,12 @@ export function usageBetween(a: Point, b: Point): Usage {
     const total = Math.max(1, y.total - x.total);
     busy += (100 * (y.busy - x.busy)) / total;
     irq += (100 * (y.softirq - x.softirq)) / total;
+    steal += (100 * (y.steal - x.steal)) / total;
   }
   return {
+    steal,
     groups,
+    groupsSystem,
     redis,
     redisCommandsPerSecond: ((b.redis.commands - a.redis.commands) * 1e6) / windowUs,
     machine: busy,
@@ -264,9 +281,10 @@ export async function waitForQuiet(
 }
 
 /**
- * Runs a step; when other work took more than `maxOtherPct` (% of one core)
- * of the machine during it, waits for a quiet moment (up to a minute) and
- * runs it again, at most `retries` times. Returns the last run.
+ * Runs a step; when other work (other processes, or the hypervisor's steal)
+ * took more than `maxOtherPct` (% of one core) of the machine during it,
+ * waits for a quiet moment (up to a minute) and runs it again, at most
+ * `retries` times. Returns the last run.
  */
 export async function stepWithRetry<T extends { usage: Usage }>(
   run: () => Promise<T>,
@@ -275,8 +293,10 @@ export async function stepWithRetry<T extends { usage: Usage }>(
   retries = 2,
 ): Promise<T> {
   let r = await run();
-  for (let i = 0; i < retries && r.usage.other > maxOtherPct; i++) {
-    console.log(`${show(r)} (other load ${Math.round(r.usage.other)} %: repeating)`);
+  for (let i = 0; i < retries && r.usage.other + r.usage.steal > maxOtherPct; i++) {
+    console.log(
+      `${show(r)} (other load ${Math.round(r.usage.other)} %, steal ${Math.round(r.usage.steal)} %: repeating)`,
+    );
     await waitForQuiet(60);
     r = await run();
   }

@@ -94,7 +94,7 @@ const { values: args } = parseArgs({
     bursts: { type: 'string' },
     'flood-seconds': { type: 'string' },
     'flood-warmup-seconds': { type: 'string', default: '1' },
-    'flood-subscribers': { type: 'string', default: '10' },
+    'flood-subscribers': { type: 'string', default: '1' },
     generators: { type: 'string', default: '2' },
     addresses: { type: 'string', default: '8' },
     'payload-bytes': { type: 'string', default: '100' },
@@ -156,6 +156,8 @@ interface Setup {
   subscribePort: number;
   generators: Generator[];
   publisher: Publisher;
+  /** Next sequence number: each setup's subscribers see only its own updates, numbered without holes. */
+  nextSeq: number;
 }
 
 function startHub(label: string, transport: 'memory' | 'redis', prefix: string): Hub {
@@ -212,6 +214,7 @@ async function startSetup(name: string, generators: number): Promise<Setup> {
     subscribePort: ports[ports.length - 1] as number,
     generators: startGenerators(generators, loadCore, niceness),
     publisher,
+    nextSeq: 1,
   };
 }
 
@@ -271,8 +274,6 @@ interface LatencyResult extends StepResult {
   hubCpu: number[];
 }
 
-let nextSeq = 1;
-
 async function latencyStep(
   setup: Setup,
   mode: Mode,
@@ -280,8 +281,8 @@ async function latencyStep(
   seconds = warmupSeconds + stepSeconds,
 ): Promise<LatencyResult> {
   const count = Math.max(1, Math.round(rate * seconds));
-  const startSeq = nextSeq;
-  nextSeq += count;
+  const startSeq = setup.nextSeq;
+  setup.nextSeq += count;
   const timeoutMs = seconds * 1000 + 120_000;
   const result = await publishStep({
     generators: setup.generators,
@@ -327,46 +328,70 @@ async function latencyStep(
 }
 
 const LATENCY_HEAD =
-  '| setup | publish | upd/s | achieved upd/s | subs | deliv/s | lost | p50 ms | p99 ms | p99.9 ms | max ms | max lag ms | hub CPU % | Redis CPU % | gen CPU % | pub CPU % | other % | result |\n' +
+  '| setup | publish | upd/s | achieved upd/s | subs | deliv/s | lost | p50 ms | p99 ms | p99.9 ms | max ms | max lag ms | hub CPU % | Redis CPU % | gen CPU % | pub CPU % | other / steal % | result |\n' +
   '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|';
 
 function latencyRow(r: LatencyResult): string {
   const u = r.usage;
-  return `| ${r.setup} | ${r.mode === 'http' ? 'HTTP POST' : 'hub.publish'} | ${fmt(r.rate)} | ${fmt(r.achievedRate)} | ${fmt(r.subscribers)} | ${fmt(r.deliveriesPerSecond)} | ${lossCell(r, fmt)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.p999Ms, 2)} | ${fmt(r.maxMs, 1)} | ${fmt(r.maxLagMs, 1)} | ${r.hubCpu.map((x) => fmt(x)).join(' + ')} | ${fmt(u.redis)} | ${fmt(u.groups.generators ?? 0)} | ${fmt(u.groups.publisher ?? 0)} | ${fmt(u.other)} | ${r.pass ? 'pass' : 'FAIL'} |`;
+  return `| ${r.setup} | ${r.mode === 'http' ? 'HTTP POST' : 'hub.publish'} | ${fmt(r.rate)} | ${fmt(r.achievedRate)} | ${fmt(r.subscribers)} | ${fmt(r.deliveriesPerSecond)} | ${lossCell(r, fmt)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.p999Ms, 2)} | ${fmt(r.maxMs, 1)} | ${fmt(r.maxLagMs, 1)} | ${r.hubCpu.map((x) => fmt(x)).join(' + ')} | ${fmt(u.redis)} | ${fmt(u.groups.generators ?? 0)} | ${fmt(u.groups.publisher ?? 0)} | ${fmt(u.other)} / ${fmt(u.steal)} | ${r.pass ? 'pass' : 'FAIL'} |`;
 }
 
+/** Starts the setups and opens `count` subscribers on each (sampled as `sampleEvery` says). */
+async function startSetups(
+  names: string[],
+  generators: number,
+  count: number,
+  sampling: { indexOffset: number; sampleEvery?: number },
+): Promise<Setup[]> {
+  const setups: Setup[] = [];
+  try {
+    for (const name of names) setups.push(await startSetup(name, generators));
+    await sleep(1000); // let the processes load
+    for (const setup of setups) {
+      await connectSubscribers(setup.generators, {
+        port: setup.subscribePort,
+        path: `/.well-known/mercure?topic=${TOPIC}`,
+        count,
+        localAddresses,
+        ...sampling,
+      });
+      await waitForSubscribers(setup.subscribeTo, count);
+    }
+  } catch (error) {
+    for (const setup of setups) await stopSetup(setup);
+    throw error;
+  }
+  return setups;
+}
+
+/**
+ * Every setup runs at once (idle but for the one measured), and each step
+ * runs for every setup back to back, so the setups compare over the same
+ * minutes of a shared machine.
+ */
 async function runLatency(): Promise<LatencyResult[]> {
   const results: LatencyResult[] = [];
   console.log(
     `\n## Latency: ${fmt(S)} subscribers, rates ${rates.join(',')} upd/s, steps ${warmupSeconds}+${stepSeconds} s\n`,
   );
   console.log(LATENCY_HEAD);
-  for (const name of setupNames) {
-    const setup = await startSetup(name, generatorCount);
-    try {
-      await sleep(1000); // let the processes load
-      await connectSubscribers(setup.generators, {
-        port: setup.subscribePort,
-        path: `/.well-known/mercure?topic=${TOPIC}`,
-        count: S,
-        indexOffset: 0,
-        localAddresses,
-      });
-      await waitForSubscribers(setup.subscribeTo, S);
-      await sleep(1000);
-      // Fresh processes: one short run per mode first, not recorded, so
-      // the code paths are compiled before anything is measured.
-      for (const mode of modes) await latencyStep(setup, mode, 100, 2);
-      for (const rate of rates) {
-        for (const mode of modes) {
+  const setups = await startSetups(setupNames, generatorCount, S, { indexOffset: 0 });
+  try {
+    await sleep(1000);
+    // Fresh processes: one short run per mode first, not recorded, so the
+    // code paths are compiled before anything is measured.
+    for (const setup of setups) for (const mode of modes) await latencyStep(setup, mode, 100, 2);
+    for (const rate of rates) {
+      for (const mode of modes) {
+        for (const setup of setups) {
           const r = await stepWithRetry(() => latencyStep(setup, mode, rate), latencyRow);
           results.push(r);
           console.log(latencyRow(r));
         }
       }
-    } finally {
-      await stopSetup(setup);
     }
+  } finally {
+    for (const setup of setups) await stopSetup(setup);
   }
   return results;
 }
@@ -435,7 +460,7 @@ async function floodStep(
     concurrency,
     warmupSeconds: floodWarmupSeconds,
     seconds: floodSeconds,
-    startSeq: nextSeq,
+    startSeq: setup.nextSeq,
   });
   const reply = setup.publisher.next(
     'flooded',
@@ -446,7 +471,7 @@ async function floodStep(
   await sleep(floodSeconds * 1000);
   const b = await point(setup);
   const { report } = await reply;
-  nextSeq = report.nextSeq;
+  setup.nextSeq = report.nextSeq;
   return throughputResult(setup, 'HTTP POST', concurrency, report, a, b, beforeFrames);
 }
 
@@ -491,7 +516,7 @@ async function burstStep(
     concurrency,
     warmupSeconds: floodWarmupSeconds,
     seconds: floodSeconds,
-    startSeq: nextSeq,
+    startSeq: setup.nextSeq,
     payloadSize,
   });
   const reply = setup.publishTo.next(
@@ -503,7 +528,7 @@ async function burstStep(
   await sleep(floodSeconds * 1000);
   const b = await point(setup);
   const r = await reply;
-  nextSeq = r.nextSeq;
+  setup.nextSeq = r.nextSeq;
   if (r.failed > 0) console.error(`  ! ${r.failed} publishes failed: ${r.firstError}`);
   return throughputResult(
     setup,
@@ -523,15 +548,15 @@ async function burstStep(
 }
 
 const THROUGHPUT_HEAD =
-  '| setup | publisher | in flight | publishes/s | response p50 / p99 ms | hub CPU % | publisher CPU % | Redis CPU % | hub µs / publish | Redis µs / publish | Redis cmds/s | all cores % | lost | limit |\n' +
-  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|';
+  '| setup | publisher | in flight | publishes/s | response p50 / p99 ms | hub CPU % (kernel) | publisher CPU % | Redis CPU % | hub µs / publish | Redis µs / publish | Redis cmds/s | all cores % | other / steal % | lost | limit |\n' +
+  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|';
 
 function throughputRow(r: ThroughputResult): string {
   const u = r.usage;
   const response =
     r.publisher === 'in process' ? '-' : `${fmt(r.responseP50Ms, 2)} / ${fmt(r.responseP99Ms, 2)}`;
   const lost = `${fmt(r.lost)}${r.failed > 0 ? ` (refused ${fmt(r.failed)})` : ''}`;
-  return `| ${r.setup} | ${r.publisher} | ${fmt(r.concurrency)} | ${fmt(r.publishesPerSecond)} | ${response} | ${fmt(u.groups.hub ?? 0)} | ${r.publisher === 'in process' ? '-' : fmt(u.groups.publisher ?? 0)} | ${fmt(u.redis)} | ${fmt(((u.groups.hub ?? 0) * 1e4) / r.publishesPerSecond, 1)} | ${r.setup === 'memory' ? '-' : fmt((u.redis * 1e4) / r.publishesPerSecond, 1)} | ${fmt(u.redisCommandsPerSecond)} | ${fmt(u.machine)} | ${lost} | ${r.bottleneck} |`;
+  return `| ${r.setup} | ${r.publisher} | ${fmt(r.concurrency)} | ${fmt(r.publishesPerSecond)} | ${response} | ${fmt(u.groups.hub ?? 0)} (${fmt(u.groupsSystem.hub ?? 0)}) | ${r.publisher === 'in process' ? '-' : fmt(u.groups.publisher ?? 0)} | ${fmt(u.redis)} | ${fmt(((u.groups.hub ?? 0) * 1e4) / r.publishesPerSecond, 1)} | ${r.setup === 'memory' ? '-' : fmt((u.redis * 1e4) / r.publishesPerSecond, 1)} | ${fmt(u.redisCommandsPerSecond)} | ${fmt(u.machine)} | ${fmt(u.other)} / ${fmt(u.steal)} | ${lost} | ${r.bottleneck} |`;
 }
 
 async function runThroughput(): Promise<ThroughputResult[]> {
@@ -540,43 +565,37 @@ async function runThroughput(): Promise<ThroughputResult[]> {
     `\n## Throughput: one hub, ${floodSubscribers} subscribers, ${floodWarmupSeconds}+${floodSeconds} s per step\n`,
   );
   console.log(THROUGHPUT_HEAD);
-  for (const name of setupNames.filter((n) => n !== 'redis-2')) {
-    const setup = await startSetup(name, 1);
-    try {
-      await sleep(1000);
-      // Closed-loop publishers reorder updates: no sampled sequence checks
-      // (indexOffset 1, sampleEvery huge: no connection sampled); every
-      // frame is still counted on every connection.
-      await connectSubscribers(setup.generators, {
-        port: setup.subscribePort,
-        path: `/.well-known/mercure?topic=${TOPIC}`,
-        count: floodSubscribers,
-        indexOffset: 1,
-        sampleEvery: 1e9,
-        localAddresses,
-      });
-      await waitForSubscribers(setup.subscribeTo, floodSubscribers);
-      const frames = async (): Promise<number> =>
-        sum(await snapshots(setup.generators), (s) => s.frames);
-      for (const c of concurrencies) {
+  // Closed-loop publishers reorder updates beyond any window: no sampled
+  // sequence checks (indexOffset 1, sampleEvery huge: no connection
+  // sampled); every frame is still counted on every connection.
+  const setups = await startSetups(
+    setupNames.filter((n) => n !== 'redis-2'),
+    1,
+    floodSubscribers,
+    { indexOffset: 1, sampleEvery: 1e9 },
+  );
+  try {
+    const frames = async (setup: Setup): Promise<number> =>
+      sum(await snapshots(setup.generators), (s) => s.frames);
+    const steps: [string, number][] = [
+      ...concurrencies.map((c): [string, number] => ['flood', c]),
+      ...bursts.map((k): [string, number] => ['burst', k]),
+    ];
+    for (const [kind, n] of steps) {
+      for (const setup of setups) {
         const r = await stepWithRetry(
-          async () => floodStep(setup, c, await frames()),
+          async () =>
+            kind === 'flood'
+              ? floodStep(setup, n, await frames(setup))
+              : burstStep(setup, n, await frames(setup)),
           throughputRow,
         );
         results.push(r);
         console.log(throughputRow(r));
       }
-      for (const k of bursts) {
-        const r = await stepWithRetry(
-          async () => burstStep(setup, k, await frames()),
-          throughputRow,
-        );
-        results.push(r);
-        console.log(throughputRow(r));
-      }
-    } finally {
-      await stopSetup(setup);
     }
+  } finally {
+    for (const setup of setups) await stopSetup(setup);
   }
   return results;
 }

@@ -60,7 +60,7 @@ import { TOPIC } from '../fanout/server-harness.js';
 import type { PublisherCommand, PublisherReply } from './ipc.js';
 import { lossCell, publishStep, stepWithRetry, takePoint, waitForQuiet } from './measure.js';
 import type { StepResult } from './measure.js';
-import { procFds, procRss } from './proc.js';
+import { procFds, procRss, tcpSockstat } from './proc.js';
 import { connectAdmin, deletePrefix, freshPrefix } from './redis-admin.js';
 
 const { values: args } = parseArgs({
@@ -69,7 +69,7 @@ const { values: args } = parseArgs({
     workers: { type: 'string', default: '3' },
     generators: { type: 'string', default: '4' },
     addresses: { type: 'string', default: '8' },
-    rates: { type: 'string', default: '1,2,5,10,20,50' },
+    rates: { type: 'string', default: '1,2,3,4,5,10' },
     'step-seconds': { type: 'string', default: '10' },
     'warmup-seconds': { type: 'string', default: '2' },
     'max-subscribers': { type: 'string', default: '19000' },
@@ -309,6 +309,7 @@ try {
   await publisher.next('ready', 60_000);
   await sleep(2000); // let every process load before the baseline
   const before = await probeMemory(s.workerPids);
+  const tcpBefore = tcpSockstat();
 
   const connected = await connectSubscribers(generators, {
     port: s.port,
@@ -321,6 +322,7 @@ try {
   });
   await sleep(3000);
   const after = await probeMemory(s.workerPids);
+  const tcpAfter = tcpSockstat();
   const fds = s.workerPids.map(procFds);
   memory = {
     before,
@@ -339,10 +341,11 @@ try {
       `open descriptors per worker: ${fds.map((n) => fmt(n)).join(' / ')} (limit ${fmt(fdLimit)})\n` +
       `workers' RSS after GC: ${s.workerPids.map((_, i) => `${mb(before[i]?.rss ?? 0)} → ${mb(after[i]?.rss ?? 0)} MB`).join(', ')}; ` +
       `primary ${mb(procRss(s.primaryPid))} MB\n` +
-      `memory per connection: RSS ${fmt(memory.rssPerConnection / 1024, 2)} KB, heap + external ${fmt(memory.heapPerConnection / 1024, 2)} KB\n`,
+      `memory per connection: RSS ${fmt(memory.rssPerConnection / 1024, 2)} KB, heap + external ${fmt(memory.heapPerConnection / 1024, 2)} KB\n` +
+      `kernel TCP (both ends, in no RSS): sockets in use ${fmt(tcpBefore.inUse)} → ${fmt(tcpAfter.inUse)}, buffers ${mb(tcpBefore.memBytes)} → ${mb(tcpAfter.memBytes)} MB\n`,
   );
   console.log(
-    '| upd/s | achieved upd/s | subs | deliv/s | lost | p50 ms | p99 ms | p99.9 ms | max ms | workers CPU % | primary CPU % | Redis CPU % | gen CPU % | pub CPU % | all cores % | other % | result |\n' +
+    '| upd/s | achieved upd/s | subs | deliv/s | lost | p50 ms | p99 ms | p99.9 ms | max ms | workers CPU % | primary CPU % | Redis CPU % | gen CPU % | pub CPU % | all cores % | other / steal % | result |\n' +
       '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   );
   let nextSeq = 1;
@@ -396,7 +399,7 @@ try {
   const row = (r: ScaleStep): string => {
     const u = r.usage;
     const g = u.groups;
-    return `| ${fmt(r.rate)} | ${fmt(r.achievedRate, 1)} | ${fmt(N)} | ${fmt(r.deliveriesPerSecond)} | ${lossCell(r, fmt)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.p999Ms, 2)} | ${fmt(r.maxMs, 1)} | ${r.workersCpu.map((x) => fmt(x)).join(' + ')} | ${fmt(r.primaryCpu)} | ${fmt(u.redis)} | ${fmt(g.generators ?? 0)} | ${fmt(g.publisher ?? 0)} | ${fmt(u.machine)} | ${fmt(u.other)} | ${r.fail ? (r.pass ? 'FAIL (p99 ≥ 1 s)' : 'FAIL') : 'pass'} |`;
+    return `| ${fmt(r.rate)} | ${fmt(r.achievedRate, 1)} | ${fmt(N)} | ${fmt(r.deliveriesPerSecond)} | ${lossCell(r, fmt)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.p999Ms, 2)} | ${fmt(r.maxMs, 1)} | ${r.workersCpu.map((x) => fmt(x)).join(' + ')} | ${fmt(r.primaryCpu)} | ${fmt(u.redis)} | ${fmt(g.generators ?? 0)} | ${fmt(g.publisher ?? 0)} | ${fmt(u.machine)} | ${fmt(u.other)} / ${fmt(u.steal)} | ${r.fail ? (r.pass ? 'FAIL (p99 ≥ 1 s)' : 'FAIL') : 'pass'} |`;
   };
   let failures = 0;
   for (const rate of rates) {
