@@ -12,8 +12,8 @@
  *    Redis, with the CPU of the hub, the publisher and Redis (`INFO`) to show
  *    which one is the limit.
  *
- *   node --import tsx bench/redis/run.ts                        # both parts, ~7 minutes
- *   node --import tsx bench/redis/run.ts --quick                # ~2 minutes
+ *   node --import tsx bench/redis/run.ts                        # both parts, ~10 minutes
+ *   node --import tsx bench/redis/run.ts --quick                # ~3 minutes
  *   node --import tsx bench/redis/run.ts --parts latency --setups memory,redis --rates 100
  *
  * Layout: the hub process(es) (`hub.ts`: `createHubServer` as `ssehub serve`
@@ -562,7 +562,7 @@ function throughputRow(r: ThroughputResult): string {
 async function runThroughput(): Promise<ThroughputResult[]> {
   const results: ThroughputResult[] = [];
   console.log(
-    `\n## Throughput: one hub, ${floodSubscribers} subscribers, ${floodWarmupSeconds}+${floodSeconds} s per step\n`,
+    `\n## Throughput: one hub, ${floodSubscribers} subscriber${floodSubscribers === 1 ? '' : 's'}, ${floodWarmupSeconds}+${floodSeconds} s per step\n`,
   );
   console.log(THROUGHPUT_HEAD);
   // Closed-loop publishers reorder updates beyond any window: no sampled

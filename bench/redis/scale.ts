@@ -6,7 +6,7 @@
  * ladder of steady update rates, each update to every subscriber, with zero
  * loss required.
  *
- *   node --import tsx bench/redis/scale.ts                      # 40,000 subscribers, ~5 minutes
+ *   node --import tsx bench/redis/scale.ts                      # 40,000 subscribers, ~4 minutes
  *   node --import tsx bench/redis/scale.ts --subscribers 4000 --rates 1,5   # a quick check
  *
  * - `ssehub serve` runs from the sources as the CLI does (tsx), with
