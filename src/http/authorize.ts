@@ -20,6 +20,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
+import { verifyKeyOf } from './verify-key-cache.js';
 import { SseError } from '../protocol/sse-error.js';
 import type { NodeSseRequest } from '../server/index.js';
 import type { JwtKey } from './jwt-key.js';
@@ -225,7 +226,10 @@ export async function verifyToken(
   }
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, key.key, { algorithms: [key.alg], clockTolerance }));
+    ({ payload } = await jwtVerify(token, await verifyKeyOf(key), {
+      algorithms: [key.alg],
+      clockTolerance,
+    }));
   } catch (error) {
     throw new SseError('SSE_ERR_UNAUTHORIZED', describeJoseError(error), { cause: error });
   }
