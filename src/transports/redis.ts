@@ -451,6 +451,15 @@ export async function createRedisTransport(
     1,
   );
   const prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  // Braces would change the hash tag (the two keys could land in different
+  // Redis Cluster slots); spaces and the like only cause trouble in tools.
+  if (typeof prefix !== 'string' || !/^[\w:.-]{1,100}$/.test(prefix)) {
+    throw new SseError(
+      'SSE_ERR_INVALID_OPTION',
+      `"keyPrefix" must be 1 to 100 letters, digits or _ : . -, got ${JSON.stringify(prefix)}`,
+      { field: 'keyPrefix' },
+    );
+  }
   const onError = options.onError ?? (() => undefined);
   let started = false;
   const startedAt = Date.now();

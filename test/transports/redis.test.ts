@@ -182,6 +182,14 @@ void describe('redis transport', { skip: skipReason(admin.reason) }, () => {
     await assert.rejects(createRedisTransport({ historySize: 0 }), (e: unknown) =>
       isSseError(e, 'SSE_ERR_INVALID_OPTION'),
     );
+    // Braces would split the two keys over Redis Cluster slots.
+    for (const keyPrefix of ['}a', '{a}', '', 'has space']) {
+      await assert.rejects(
+        createRedisTransport({ keyPrefix }),
+        (e: unknown) => isSseError(e, 'SSE_ERR_INVALID_OPTION') && e.field === 'keyPrefix',
+        keyPrefix,
+      );
+    }
   });
 });
 
