@@ -199,6 +199,9 @@ function unavailable(error: unknown): SseError {
   );
 }
 
+/** Most updates {@link RedisTransport} remembers while waiting to read them back. */
+const OWN_MAX = 10_000;
+
 function toFields(update: Update): string[] {
   // `id` first: the scripts read the update id from the first pair.
   const fields = ['id', update.id, 'topics', JSON.stringify(update.topics), 'data', update.data];
@@ -240,6 +243,14 @@ class RedisTransport implements Transport {
   readonly #blockMs: number;
   readonly #onError: (error: unknown) => void;
   #listeners: Listener[] = [];
+  /**
+   * Updates this process is writing, by id, with the fields written: the
+   * reader hands back the same object when it reads that entry, so the hub
+   * finds the frame it already encoded (one encoding per update per
+   * process). Bounded: an entry the reader never sees (trimmed first) is
+   * dropped after {@link OWN_MAX} newer ones.
+   */
+  readonly #own = new Map<string, { update: Update; fields: string[] }>();
   #lastDelivered: string;
   #closed = false;
   #loop: Promise<void> | undefined;
@@ -311,10 +322,23 @@ class RedisTransport implements Transport {
         for (const [entryId, fields] of entries) {
           if (this.#stopped()) return;
           this.#lastDelivered = entryId;
-          this.#deliver(fromFields(fields));
+          this.#deliver(this.#ownUpdate(fields) ?? fromFields(fields));
         }
       }
     }
+  }
+
+  /** The object this process dispatched for these exact fields, if any. */
+  #ownUpdate(fields: readonly string[]): Update | undefined {
+    // `id` is the first pair (see toFields).
+    const id = fields[1];
+    if (id === undefined) return undefined;
+    const own = this.#own.get(id);
+    if (own === undefined) return undefined;
+    this.#own.delete(id);
+    const same =
+      own.fields.length === fields.length && own.fields.every((value, i) => value === fields[i]);
+    return same ? own.update : undefined;
   }
 
   #deliver(update: Update): void {
@@ -339,13 +363,23 @@ class RedisTransport implements Transport {
 
   async dispatch(update: Update): Promise<void> {
     if (this.#closed) throw unavailable(new Error('The Redis transport is closed.'));
+    const fields = toFields(update);
+    // Registered before the write: the reader may see the entry before the
+    // script's reply arrives.
+    this.#own.set(update.id, { update, fields });
+    if (this.#own.size > OWN_MAX) {
+      const oldest = this.#own.keys().next();
+      if (oldest.done !== true) this.#own.delete(oldest.value);
+    }
     let entry: unknown;
     try {
-      entry = await this.#eval(DISPATCH, [this.#size, this.#slack, ...toFields(update)]);
+      entry = await this.#eval(DISPATCH, [this.#size, this.#slack, ...fields]);
     } catch (error) {
+      this.#own.delete(update.id);
       throw unavailable(error);
     }
     if (entry === null) {
+      this.#own.delete(update.id);
       throw new SseError(
         'SSE_ERR_INVALID_FIELD',
         `"id" must be unique: an update with id "${update.id}" is still in history`,
@@ -392,6 +426,7 @@ class RedisTransport implements Transport {
     if (this.#stopped()) return;
     this.#closed = true;
     this.#listeners = [];
+    this.#own.clear();
     this.#wake?.();
     // destroy(), not close(): a graceful close would wait for the pending
     // blocking XREAD (up to blockMs).

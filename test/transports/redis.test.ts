@@ -83,6 +83,21 @@ void describe('redis transport', { skip: skipReason(admin.reason) }, () => {
     );
   });
 
+  void it('the dispatching process gets its own update object back (the hub encodes it once); others get an equal copy', async () => {
+    const keyPrefix = freshPrefix();
+    prefixes.push(keyPrefix);
+    const a = await make({ keyPrefix });
+    const b = await make({ keyPrefix });
+    const seenA = listen(a);
+    const seenB = listen(b);
+    const sent = [update('own1'), update('own2')];
+    for (const u of sent) await a.dispatch(u);
+    await waitFor(() => seenA.length >= 2 && seenB.length >= 2, 'deliveries on both');
+    assert.ok(seenA[0] === sent[0] && seenA[1] === sent[1], 'the same objects in the writer');
+    assert.ok(seenB[0] !== sent[0], 'a copy in the other process');
+    assert.deepEqual(seenB, sent);
+  });
+
   void it('a transport started on an existing stream delivers only what comes after its start', async () => {
     const keyPrefix = freshPrefix();
     prefixes.push(keyPrefix);
