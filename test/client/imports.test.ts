@@ -6,22 +6,13 @@
  * `__dirname`, `global`) in the code.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { sourceFiles } from '../helpers/source-files.js';
 
 const src = fileURLToPath(new URL('../../src', import.meta.url));
-
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? sources(join(dir, entry.name))
-      : entry.name.endsWith('.ts')
-        ? [join(dir, entry.name)]
-        : [],
-  );
-}
 
 const IMPORT =
   /^\s*(?:import|export)\s+(?:type\s+)?[^'";]*?\bfrom\s+'([^']+)'|\bimport\s*\(\s*'([^']+)'/gm;
@@ -38,7 +29,7 @@ function codeOnly(text: string): string {
 for (const part of ['client', 'protocol']) {
   void describe(`src/${part} is browser-safe`, () => {
     const root = join(src, part);
-    const files = sources(root);
+    const files = sourceFiles(root);
 
     void it('finds the sources', () => {
       assert.ok(files.length >= 4);

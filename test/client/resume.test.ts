@@ -247,6 +247,23 @@ async function publishOn(hub: Hub, data: string, id?: string): Promise<string> {
 }
 
 /**
+ * After the restart: the 5 updates published while down arrive, 3 more are
+ * published on the new server, and every client ends with all 13, resumed
+ * from the non-ASCII id, having opened twice.
+ */
+async function finishAfterRestart(
+  clients: Watched[],
+  hubUrl: string,
+  expected: string[],
+): Promise<void> {
+  await receivedAll(clients, 10, 'the updates published while down');
+  for (let i = 1; i <= 3; i++) expected.push(await publishHttp(hubUrl, `after ${i}`));
+  await receivedAll(clients, 13, 'the updates after the restart');
+  assertResumed(clients, expected, UNICODE_ID);
+  for (const client of clients) assert.equal(client.opens, 2, `${client.name}: opens`);
+}
+
+/**
  * Every client received exactly `expected`, in order, each once; its first
  * request carried no `Last-Event-ID`, and every reconnection the id of the
  * last event it had received.
@@ -295,12 +312,7 @@ void describe('resume across a hub restart (memory transport, the hub lives on)'
       );
 
       running = await startServer({ hub }, port);
-      await receivedAll(clients, 10, 'the updates published while down');
-      for (let i = 1; i <= 3; i++) expected.push(await publishHttp(running.hubUrl, `after ${i}`));
-      await receivedAll(clients, 13, 'the updates after the restart');
-
-      assertResumed(clients, expected, UNICODE_ID);
-      for (const client of clients) assert.equal(client.opens, 2, `${client.name}: opens`);
+      await finishAfterRestart(clients, running.hubUrl, expected);
     } finally {
       await closeAll(clients);
       await running.server.close();
@@ -498,12 +510,7 @@ void describe(
 
         // The process starts again: new transport, new hub, same port.
         running = await startServer({ transport: await transport() }, port);
-        await receivedAll(clients, 10, 'the updates published while down');
-        for (let i = 1; i <= 3; i++) expected.push(await publishHttp(running.hubUrl, `after ${i}`));
-        await receivedAll(clients, 13, 'the updates after the restart');
-
-        assertResumed(clients, expected, UNICODE_ID);
-        for (const client of clients) assert.equal(client.opens, 2, `${client.name}: opens`);
+        await finishAfterRestart(clients, running.hubUrl, expected);
       } finally {
         await closeAll(clients);
         await other?.close();
