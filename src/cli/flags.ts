@@ -12,6 +12,9 @@
  */
 import { parseArgs } from 'node:util';
 
+/** The hub `ssehub publish` and `ssehub listen` talk to unless told otherwise (`npm start`'s). */
+export const DEFAULT_HUB = 'http://localhost:3000/.well-known/mercure';
+
 /** A bad command line or environment value: the command exits 2 with the message. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';

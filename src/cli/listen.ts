@@ -14,6 +14,7 @@ import { connect, type SseMessage } from '../client/index.js';
 import { isSseError } from '../protocol/sse-error.js';
 import {
   booleanFlag,
+  DEFAULT_HUB,
   integerFlag,
   listFlag,
   parseFlags,
@@ -22,8 +23,6 @@ import {
   UsageError,
   type FlagSpec,
 } from './flags.js';
-
-const DEFAULT_HUB = 'http://localhost:3000/.well-known/mercure';
 
 /** The flags of `ssehub listen` (the URL is the one positional argument). */
 export const LISTEN_FLAGS: readonly FlagSpec[] = [

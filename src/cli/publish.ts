@@ -5,6 +5,7 @@
 import { JWT_ALGORITHMS, signToken, type JwtAlgorithm } from '../http/index.js';
 import {
   booleanFlag,
+  DEFAULT_HUB,
   choiceFlag,
   listFlag,
   parseFlags,
@@ -14,8 +15,6 @@ import {
   type FlagSpec,
 } from './flags.js';
 import { readKeyFlag, usageFromOptionError } from './keys.js';
-
-const DEFAULT_HUB = 'http://localhost:3000/.well-known/mercure';
 
 /** The flags of `ssehub publish`. */
 export const PUBLISH_FLAGS: readonly FlagSpec[] = [
