@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { SERVE_FLAGS } from '../../src/cli/serve.js';
 import { envName } from '../../src/cli/flags.js';
 import { signToken } from '../../src/http/index.js';
-import { subscribeUrl, Subscriber, within } from '../http/helpers.js';
+import { subscribeUrl, Subscriber, until, within } from '../http/helpers.js';
 import { cli, serve } from './helpers.js';
 
 void describe('ssehub serve --dev, end to end', () => {
@@ -19,6 +19,8 @@ void describe('ssehub serve --dev, end to end', () => {
     assert.ok(devLog, 'a log entry with the publisher token');
     assert.equal(devLog.jwtKey, '!ChangeThisMercureHubJWTSecretKey!');
     assert.match(String(devLog.curl), /^curl -d 'topic=.*' -H 'Authorization: Bearer ey/);
+    // stderr is another pipe: the banner may be read just after the ready line.
+    await until(() => /publisher JWT: +ey/.test(served.stderr()), 'the banner on stderr');
     assert.match(served.stderr(), /publisher JWT: +ey/);
 
     // Anonymous subscriber (dev mode), as a browser would.
