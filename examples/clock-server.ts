@@ -8,7 +8,7 @@
  * `Last-Event-ID` is told how many ticks it missed.
  */
 import { createServer } from 'node:http';
-import { createSseStream, type SseStream } from '../src/server/index.js';
+import { createSseStream, type SseStream } from '../src/response/index.js';
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? 'localhost';

@@ -13,7 +13,7 @@
  * exit), plus one command of its own, `burst` (see ipc.ts): `hub.publish()`
  * as fast as it resolves, `concurrency` per macrotask.
  */
-import { createHubServer } from '../../src/http/index.js';
+import { createHubServer } from '../../src/hub-server/index.js';
 import { createRedisTransport } from '../../src/transports/redis.js';
 import { nowUs } from '../fanout/clock.js';
 import { makePayload } from '../fanout/ipc.js';

@@ -44,7 +44,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { signToken } from '../../src/http/index.js';
+import { signToken } from '../../src/hub-server/index.js';
 import { startChild } from '../fanout/children.js';
 import type { Child } from '../fanout/children.js';
 import {

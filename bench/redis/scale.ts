@@ -46,7 +46,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { signToken } from '../../src/http/index.js';
+import { signToken } from '../../src/hub-server/index.js';
 import { startChild } from '../fanout/children.js';
 import {
   closeGenerators,

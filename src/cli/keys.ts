@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isSseError } from '../protocol/sse-error.js';
-import type { JwtAlgorithm } from '../http/index.js';
+import type { JwtAlgorithm } from '../mercure/index.js';
 import { UsageError } from './flags.js';
 
 /**

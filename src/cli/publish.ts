@@ -2,7 +2,7 @@
  * `ssehub publish`: publishes one update to any Mercure hub, exactly as a
  * Mercure publisher does (form POST with a Bearer JWT), and prints its id.
  */
-import { JWT_ALGORITHMS, signToken, type JwtAlgorithm } from '../http/index.js';
+import { JWT_ALGORITHMS, signToken, type JwtAlgorithm } from '../mercure/index.js';
 import {
   booleanFlag,
   DEFAULT_HUB,

@@ -14,8 +14,8 @@ import { isSseError } from '../protocol/sse-error.js';
 import { runPrimary } from './cluster.js';
 import { shutdownSignal } from './signals.js';
 import { DEV_TLS_DIR_ENV, devCertificate, readTlsFiles } from './tls.js';
-import { createHubServer, type HubServerOptions } from '../http/index.js';
-import { JWT_ALGORITHMS, signToken, type DevTokens, type JwtAlgorithm } from '../http/index.js';
+import { createHubServer, type DevTokens, type HubServerOptions } from '../hub-server/index.js';
+import { JWT_ALGORITHMS, signToken, type JwtAlgorithm } from '../mercure/index.js';
 import {
   booleanFlag,
   choiceFlag,

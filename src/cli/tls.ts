@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TlsOptions } from '../http/secure-server.js';
+import type { TlsOptions } from '../hub-server/secure-server.js';
 import { UsageError } from './flags.js';
 
 /** Set by the primary for its workers: the folder of the development certificate. */

@@ -1,7 +1,7 @@
 /**
  * `ssehub token`: mints a Mercure JWT for development and tests.
  */
-import { JWT_ALGORITHMS, signToken, type JwtAlgorithm } from '../http/index.js';
+import { JWT_ALGORITHMS, signToken, type JwtAlgorithm } from '../mercure/index.js';
 import {
   booleanFlag,
   choiceFlag,

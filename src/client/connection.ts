@@ -15,6 +15,7 @@
  */
 import { createParser, type ParsedEvent, type Parser } from '../protocol/parser.js';
 import { SseError } from '../protocol/sse-error.js';
+import type { ClientError } from './errors.js';
 import { reconnectDelay } from './backoff.js';
 import type { ResolvedOptions } from './options.js';
 import { checkResponse } from './response-check.js';
@@ -34,7 +35,7 @@ export interface ConnectionHooks {
    * An error: `readyState` is CONNECTING and the next attempt comes after
    * `reconnectDelay` ms, or it is CLOSED (`reconnectDelay` undefined).
    */
-  onError(error: SseError, reconnectDelay: number | undefined): void;
+  onError(error: ClientError, reconnectDelay: number | undefined): void;
   /** `close()` was called, or the `signal` aborted. */
   onClose?(): void;
   /**
@@ -247,7 +248,7 @@ export class Connection {
     const controller = new AbortController();
     this.#controller = controller;
     const stalled = { value: false };
-    const lost = (error: unknown): SseError =>
+    const lost = (error: unknown): ClientError =>
       stalled.value
         ? new SseError(
             'SSE_ERR_STALLED',
@@ -364,7 +365,7 @@ export class Connection {
   }
 
   /** [spec] "When a user agent is to reestablish the connection": */
-  #reestablish(error: SseError): void {
+  #reestablish(error: ClientError): void {
     // [spec] 1.1 "If the readyState attribute is set to CLOSED, abort the task."
     if (this.#state === CLOSED) return;
     this.#controller = undefined;
@@ -412,7 +413,7 @@ export class Connection {
    * named error at the EventSource object. Once the user agent has failed the
    * connection, it does not attempt to reconnect."
    */
-  #fail(error: SseError): void {
+  #fail(error: ClientError): void {
     if (this.#state === CLOSED) return;
     this.#shutDown();
     this.#hooks.onError(error, undefined);

@@ -4,7 +4,7 @@
  * subclasses, so code written for a browser's `EventSource` (which fires bare
  * `Event`s) keeps working.
  */
-import type { SseError, SseErrorCode } from '../protocol/sse-error.js';
+import type { ClientError, ClientEventErrorCode } from './errors.js';
 
 /** The `open` event: the connection is established; the response is at hand. */
 export class SseOpenEvent extends Event {
@@ -33,9 +33,9 @@ export class SseOpenEvent extends Event {
  */
 export class SseErrorEvent extends Event {
   /** What went wrong. */
-  readonly error: SseError;
+  readonly error: ClientError;
   /** The error's code (`SSE_ERR_HTTP_STATUS`, `SSE_ERR_NETWORK`, …). */
-  readonly code: SseErrorCode;
+  readonly code: ClientEventErrorCode;
   /** The HTTP status, when the error is about a response. */
   readonly status: number | undefined;
   /** A message a person can act on. */
@@ -43,7 +43,7 @@ export class SseErrorEvent extends Event {
   /** Milliseconds until the next attempt; `undefined` when the client gave up. */
   readonly reconnectDelay: number | undefined;
 
-  constructor(type: string, error: SseError, reconnectDelay: number | undefined) {
+  constructor(type: string, error: ClientError, reconnectDelay: number | undefined) {
     super(type);
     this.error = error;
     this.code = error.code;

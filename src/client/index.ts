@@ -12,4 +12,4 @@ export type {
   ReconnectOptions,
 } from './options.js';
 export { SseError, isSseError } from '../protocol/sse-error.js';
-export type { SseErrorCode } from '../protocol/sse-error.js';
+export type { ClientErrorCode, ClientEventErrorCode } from './errors.js';

@@ -8,6 +8,7 @@
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#dom-eventsource
  */
 import { SseError } from '../protocol/sse-error.js';
+import type { ClientError } from './errors.js';
 import type { ClientTimers } from './options.js';
 
 /** Bytes of an error body read for the message; the rest is cancelled. */
@@ -83,7 +84,7 @@ async function bodyExcerpt(response: Response, timers: ClientTimers): Promise<st
 export async function checkResponse(
   response: Response,
   timers: ClientTimers,
-): Promise<SseError | undefined> {
+): Promise<ClientError | undefined> {
   const { status } = response;
   if (status !== 200) {
     const excerpt = await bodyExcerpt(response, timers);

@@ -6,7 +6,8 @@
  * @see https://github.com/dunglas/mercure/blob/v0.24.2/spec/mercure.md (Publication)
  */
 import { encodeEvent } from '../protocol/encode.js';
-import { SseError, isSseError } from '../protocol/sse-error.js';
+import type { SseError } from '../protocol/sse-error.js';
+import { hubError } from './errors.js';
 import type { PublishInput, Update } from './types.js';
 
 /** Limits applied to every published update. */
@@ -19,47 +20,37 @@ export interface UpdateLimits {
 export const EARLIEST = 'earliest';
 
 /**
- * Checks one topic list (of an update or a subscription).
+ * Checks one topic list (of an update or a subscription). The messages are
+ * the ones every entry point shows (the HTTP layer adds only the status).
  *
  * @throws {SseError} `SSE_ERR_INVALID_TOPIC` (none, empty, not a string) or
  * `SSE_ERR_TOO_MANY_TOPICS`.
  */
-export function checkTopics(
-  topics: unknown,
-  max: number,
-  what: 'update' | 'subscription',
-): readonly string[] {
+export function checkTopics(topics: unknown, max: number): readonly string[] {
   const list: unknown[] =
     typeof topics === 'string' ? [topics] : Array.isArray(topics) ? (topics as unknown[]) : [];
   if (list.length === 0) {
-    throw new SseError(
-      'SSE_ERR_INVALID_TOPIC',
-      what === 'update'
-        ? 'An update needs at least one "topic".'
-        : 'A subscription needs at least one "topic" (an exact topic, "*" or a URI template).',
-      { field: 'topic' },
-    );
+    throw hubError('SSE_ERR_INVALID_TOPIC', 'missing "topic"', { field: 'topic' });
   }
   if (list.length > max) {
-    throw new SseError(
-      'SSE_ERR_TOO_MANY_TOPICS',
-      `Too many topics in this ${what}: ${list.length}, at most ${max} allowed.`,
-      { field: 'topic' },
-    );
+    throw hubError('SSE_ERR_TOO_MANY_TOPICS', `too many topics (max ${max})`, { field: 'topic' });
   }
   for (const topic of list) {
-    if (typeof topic !== 'string' || topic === '') {
-      throw new SseError('SSE_ERR_INVALID_TOPIC', 'Every "topic" must be a non-empty string.', {
-        field: 'topic',
-      });
+    if (typeof topic !== 'string') {
+      throw hubError('SSE_ERR_INVALID_TOPIC', '"topic" must be a string', { field: 'topic' });
+    }
+    if (topic === '') {
+      throw hubError('SSE_ERR_INVALID_TOPIC', '"topic" must not be empty', { field: 'topic' });
     }
   }
   return list as string[];
 }
 
 function invalid(field: string, message: string): SseError {
-  return new SseError('SSE_ERR_INVALID_FIELD', message, { field });
+  return hubError('SSE_ERR_INVALID_FIELD', message, { field });
 }
+
+const UNSAFE_IN_FIELD = /[\r\n\0]/;
 
 /**
  * Validates `input` and builds the update with `id` (the publisher's, else
@@ -79,54 +70,44 @@ export function createUpdate(
   generateId: () => string,
 ): { update: Update; frame: Buffer } {
   if (typeof input !== 'object' || (input as PublishInput | null) === null) {
-    throw new SseError('SSE_ERR_INVALID_TOPIC', 'publish() needs an object with "topics".', {
-      field: 'topic',
-    });
+    throw hubError('SSE_ERR_INVALID_TOPIC', 'missing "topic"', { field: 'topic' });
   }
-  const topics = checkTopics(input.topics, limits.maxTopicsPerUpdate, 'update');
+  const topics = checkTopics(input.topics, limits.maxTopicsPerUpdate);
   const data = input.data ?? '';
-  if (typeof data !== 'string') throw invalid('data', '"data" must be a string.');
-  const dataBytes = Buffer.byteLength(data, 'utf8');
-  if (dataBytes > limits.maxDataBytes) {
-    throw new SseError(
-      'SSE_ERR_DATA_TOO_LARGE',
-      `"data" is ${dataBytes} bytes, at most ${limits.maxDataBytes} allowed.`,
-      { field: 'data' },
-    );
+  if (typeof data !== 'string') throw invalid('data', '"data" must be a string');
+  if (Buffer.byteLength(data, 'utf8') > limits.maxDataBytes) {
+    throw hubError('SSE_ERR_DATA_TOO_LARGE', `"data" exceeds ${limits.maxDataBytes} bytes`, {
+      field: 'data',
+    });
   }
   let id = input.id;
   if (id === undefined || id === '') {
     id = generateId();
-  } else if (typeof id !== 'string') {
-    throw invalid('id', '"id" must be a string.');
-  } else if (id.startsWith('#') || id === EARLIEST) {
-    // [spec] "The provided ID MUST NOT start with the # character"; `earliest`
-    // is the reserved Last-Event-ID value, so it cannot name an update.
-    throw invalid('id', `"id" must not start with "#" nor be "${EARLIEST}".`);
+  } else {
+    if (typeof id !== 'string') throw invalid('id', '"id" must be a string');
+    // [spec] CR, LF or NUL in an SSE field would let a publisher inject
+    // fields or events into every subscriber's stream.
+    if (UNSAFE_IN_FIELD.test(id)) throw invalid('id', '"id" must not contain CR, LF or NUL');
+    // [spec] "The provided ID MUST NOT start with the # character".
+    if (id.startsWith('#')) throw invalid('id', '"id" must not start with "#"');
+    // `earliest` is the reserved Last-Event-ID value: it cannot name an update.
+    if (id === EARLIEST) throw invalid('id', `"id" must not be "${EARLIEST}"`);
   }
   const type = input.type === '' ? undefined : input.type;
+  if (type !== undefined) {
+    if (typeof type !== 'string') throw invalid('type', '"type" must be a string');
+    if (UNSAFE_IN_FIELD.test(type)) throw invalid('type', '"type" must not contain CR, LF or NUL');
+  }
   const retry = input.retry;
   if (
     retry !== undefined &&
     (typeof retry !== 'number' || !Number.isSafeInteger(retry) || retry < 0)
   ) {
-    throw invalid(
-      'retry',
-      `"retry" must be a non-negative integer number of milliseconds, got ${String(retry)}.`,
-    );
+    throw invalid('retry', '"retry" must be a non-negative integer');
   }
   const isPrivate = input.private ?? false;
-  if (typeof isPrivate !== 'boolean') throw invalid('private', '"private" must be a boolean.');
-  let text: string;
-  try {
-    text = encodeEvent({ id, event: type, retry, data });
-  } catch (error) {
-    // The encoder names the SSE field (`event`); the publisher knows it as `type`.
-    if (isSseError(error, 'SSE_ERR_INVALID_FIELD') && error.field === 'event') {
-      throw invalid('type', error.message.replace('"event"', '"type"'));
-    }
-    throw error;
-  }
+  if (typeof isPrivate !== 'boolean') throw invalid('private', '"private" must be a boolean');
+  const text = encodeEvent({ id, event: type, retry, data });
   const update: Update = Object.freeze({
     id,
     topics: Object.freeze([...topics]),

@@ -11,25 +11,17 @@
  * @see https://github.com/dunglas/mercure/blob/v0.24.2/spec/mercure.md
  */
 import { SseError, isSseError } from '../protocol/sse-error.js';
-import type { FetchRequestLike } from '../server/adapters/fetch.js';
-import type { NodeSseRequest, NodeSseResponse } from '../server/adapters/node-http.js';
-import type { SseCloseListener, SseStream } from '../server/sse-stream.js';
-import { createMemoryTransport } from '../transports/memory.js';
+import type { SseCloseListener, SseStream } from '../response/sse-stream.js';
 import { EARLIEST, checkTopics, createUpdate, encodeUpdate } from './create-update.js';
+import { hubError } from './errors.js';
 import { FlushQueue } from './flush-queue.js';
+import { createMemoryTransport } from './memory-transport.js';
 import { resolveHubOptions, type HubOptions, type ResolvedHubOptions } from './options.js';
-import {
-  serveFastify,
-  serveFetch,
-  serveNode,
-  type FastifyReplyForHub,
-  type FastifyRequestForHub,
-  type ServeOptions,
-} from './serve.js';
+import { RoomWaiter, pageQuery, runReplay, type ReplayHost, type ReplayStart } from './replay.js';
 import { StreamSubscriber, type DisconnectReason, type Subscriber } from './subscriber.js';
 import { Subscription } from './subscription.js';
-import { TopicMatcher, isExactSelector } from './topic-selector.js';
-import type { PublishInput, SubscribeInput, Transport, Update } from './types.js';
+import { SubscriberIndex } from './subscriber-index.js';
+import type { Position, PublishInput, SubscribeInput, Transport, Update } from './types.js';
 
 /** Counters for metrics (the standalone server exports them to Prometheus). Read-only snapshot. */
 export interface HubStats {
@@ -57,11 +49,12 @@ export interface HubStats {
  */
 export interface PreparedSubscriber {
   /**
-   * The `Last-Event-ID` response header to send ([spec] Reconciliation), or
-   * `undefined` when the request had no last event ID: the requested id when
-   * found in history (replay starts right after it), else `earliest` (the
-   * id is unknown or was evicted: nothing is replayed and the client should
-   * assume it missed updates; or `earliest` was requested).
+   * What the subscriber resumes after ([spec] Reconciliation), for the
+   * `Last-Event-ID` response header; `undefined` when the request had no last
+   * event ID: the requested id when found in history (replay starts right
+   * after it), else `earliest` (the id is unknown, was evicted, or names an
+   * update this subscriber may not see: nothing is replayed and the client
+   * should assume it missed updates; or `earliest` was requested).
    */
   readonly lastEventId: string | undefined;
   /** Starts sending: the replay, the updates held meanwhile, then live ones. */
@@ -80,26 +73,19 @@ interface MutableStats {
 }
 
 function hubClosed(): SseError {
-  return new SseError('SSE_ERR_HUB_CLOSED', 'The hub is closed.');
+  return hubError('SSE_ERR_HUB_CLOSED', 'The hub is closed.');
 }
 
-/**
- * The hub. Create it with {@link createHub}. The `serve*()` HTTP helpers are
- * added in `serve.ts` (see `createHub`).
- */
+/** The hub. Create it with {@link createHub}. */
 export class Hub {
   /** The transport in use (the memory transport unless one was given). */
   readonly transport: Transport;
   readonly #options: ResolvedHubOptions;
-  readonly #matcher = new TopicMatcher();
-  /** Exact selector → subscribers. */
-  readonly #exact = new Map<string, Set<Subscriber>>();
-  /** Template / `*` selector → subscribers; each selector is matched once per update. */
-  readonly #patterns = new Map<string, Set<Subscriber>>();
-  readonly #all = new Set<Subscriber>();
-  /** Frames of updates published here (or encoded once for replay), by update. */
+  readonly #index = new SubscriberIndex();
+  /** Frames of updates validated here (or encoded once for fan-out and replay), by update. */
   readonly #frames = new WeakMap<Update, Buffer>();
   readonly #queue: FlushQueue;
+  readonly #room = new RoomWaiter();
   readonly #stats: MutableStats = {
     updatesPublished: 0,
     updatesDispatched: 0,
@@ -109,6 +95,7 @@ export class Hub {
     disconnects: { client: 0, server: 0, 'slow-consumer': 0, error: 0, hub: 0 },
   };
   readonly #unsubscribe: () => void;
+  readonly #replayHost: ReplayHost;
   #seq = 0;
   #closed = false;
   readonly #removeSubscription = (subscriber: Subscriber, reason: DisconnectReason): void => {
@@ -124,12 +111,24 @@ export class Hub {
         historyBytes: options.historyBytes,
       });
     this.#queue = new FlushQueue(this.#options.maxBufferedBytes, this.#stats);
-    this.#unsubscribe = this.transport.subscribe((update) => {
-      this.#fanOut(update);
+    this.#replayHost = {
+      transport: this.transport,
+      matches: (subscriber, update) => this.#index.matches(subscriber, update),
+      frameOf: (update) => this.#frameOf(update),
+      delivered: (count) => {
+        this.#stats.deliveries += count;
+      },
+      cut: (subscriber, reason) => {
+        this.#remove(subscriber, reason);
+        subscriber.end(reason);
+      },
+    };
+    this.#unsubscribe = this.transport.subscribe((update, position) => {
+      this.#fanOut(update, position);
     });
   }
 
-  /** Resolved options (for the `serve*()` helpers and the standalone server). */
+  /** Resolved options (for the HTTP layer and the standalone server). */
   get options(): ResolvedHubOptions {
     return this.#options;
   }
@@ -141,14 +140,14 @@ export class Hub {
 
   /** Subscribers connected now. */
   get subscriberCount(): number {
-    return this.#all.size;
+    return this.#index.size;
   }
 
   /** A snapshot of the counters. */
   get stats(): HubStats {
     const s = this.#stats;
     return {
-      subscribers: this.#all.size,
+      subscribers: this.#index.size,
       updatesPublished: s.updatesPublished,
       updatesDispatched: s.updatesDispatched,
       deliveries: s.deliveries,
@@ -160,30 +159,43 @@ export class Hub {
   }
 
   /**
+   * Checks a publish input against every rule and limit of the hub and
+   * returns the update it would publish (id generated when none was given),
+   * without publishing it. Callers that must look at the update before
+   * publishing (the HTTP layer authorizes its topics) pass the result to
+   * {@link publish}, which then does not check it again.
+   *
+   * @throws {SseError} as {@link publish}, for the input.
+   */
+  validate(input: PublishInput): Update {
+    const { update, frame } = createUpdate(input, this.#options, this.#options.generateId);
+    this.#frames.set(update, frame);
+    return update;
+  }
+
+  /**
    * Publishes an update; resolves to its id once the transport stored it (it
    * is then being delivered).
    *
-   * Duplicate ids: an id must be unique within the retained history; the
-   * memory transport rejects a publisher id that is still there with
-   * `SSE_ERR_INVALID_FIELD` (field `id`), because two updates with one id
-   * would make `Last-Event-ID` ambiguous. (Mercure lets hubs replace a
-   * publisher's id; refusing is the explicit, loss-free choice.)
+   * Ids: a publisher may reuse an id (Mercure lets apps use entity ids); a
+   * `Last-Event-ID` naming a reused id resumes after its earliest occurrence
+   * still in history.
    *
    * @throws {SseError} `SSE_ERR_INVALID_TOPIC`, `SSE_ERR_TOO_MANY_TOPICS`,
    * `SSE_ERR_DATA_TOO_LARGE`, `SSE_ERR_INVALID_FIELD` (naming the field),
    * `SSE_ERR_HUB_CLOSED`, or `SSE_ERR_TRANSPORT_UNAVAILABLE` when the
    * transport failed (then nothing was stored or sent).
    */
-  async publish(input: PublishInput): Promise<string> {
+  async publish(input: PublishInput | Update): Promise<string> {
     if (this.#closed) throw hubClosed();
-    const { update, frame } = createUpdate(input, this.#options, this.#options.generateId);
-    this.#frames.set(update, frame);
+    // An update returned by `validate()` is checked already (its frame is known).
+    const update = this.#frames.has(input as Update) ? (input as Update) : this.validate(input);
     try {
       await this.transport.dispatch(update);
     } catch (error) {
-      // A transport's own SseError (a duplicate id, unavailable) passes as is.
+      // A transport's own SseError (unavailable) passes as is.
       if (isSseError(error)) throw error;
-      throw new SseError(
+      throw hubError(
         'SSE_ERR_TRANSPORT_UNAVAILABLE',
         'The transport could not store the update; nothing was published.',
         { cause: error },
@@ -209,11 +221,11 @@ export class Hub {
       this.#options.maxBufferedBytes,
       this.#removeSubscription,
     );
-    this.#add(subscription);
-    this.#catchUp(subscription, input.lastEventId).then(
-      ({ lastEventId, replay }) => {
-        this.#goLive(subscription, replay);
+    const upTo = this.#register(subscription);
+    this.#begin(subscription, input.lastEventId, upTo).then(
+      ({ lastEventId, start }) => {
         subscription.markReady({ lastEventId });
+        void runReplay(this.#replayHost, this.#room, subscription, start);
       },
       (error: unknown) => {
         subscription.fail(error);
@@ -223,10 +235,10 @@ export class Hub {
   }
 
   /**
-   * Registers an HTTP subscriber and fetches its replay, before its response
-   * is opened, so the `Last-Event-ID` response header can be set
-   * ([spec] Reconciliation). Live updates published from this call on are
-   * held and delivered after the replay: no gap, no duplicate.
+   * Registers an HTTP subscriber and reads the first page of its replay,
+   * before its response is opened, so the `Last-Event-ID` response header can
+   * be set ([spec] Reconciliation). Live updates published from this call on
+   * are held and delivered after the replay: no gap, no duplicate.
    *
    * Security contract: `input.claims` are trusted as given; the caller has
    * authenticated the subscriber.
@@ -236,11 +248,16 @@ export class Hub {
    */
   async prepare(input: SubscribeInput): Promise<PreparedSubscriber> {
     const topics = this.#check(input);
-    const subscriber = new StreamSubscriber(topics, input.claims, this.#queue);
-    this.#add(subscriber);
-    let caughtUp: { lastEventId: string | undefined; replay: Update[] };
+    const subscriber = new StreamSubscriber(
+      topics,
+      input.claims,
+      this.#queue,
+      this.#options.maxBufferedBytes,
+    );
+    const upTo = this.#register(subscriber);
+    let begun: { lastEventId: string | undefined; start: ReplayStart | undefined };
     try {
-      caughtUp = await this.#catchUp(subscriber, input.lastEventId);
+      begun = await this.#begin(subscriber, input.lastEventId, upTo);
     } catch (error) {
       this.#remove(subscriber, 'error');
       throw error;
@@ -250,15 +267,15 @@ export class Hub {
       throw hubClosed();
     }
     let settled = false;
-    // Released once attached: the replay must not live as long as the stream.
-    let replay: Update[] | undefined = caughtUp.replay;
+    // Released once attached: the first page must not live as long as the stream.
+    let start: ReplayStart | undefined = begun.start;
     return {
-      lastEventId: caughtUp.lastEventId,
+      lastEventId: begun.lastEventId,
       attach: (stream) => {
         if (settled) throw new Error('PreparedSubscriber: attach() or cancel() was already called');
         settled = true;
-        const updates = replay ?? [];
-        replay = undefined;
+        const replay = start;
+        start = undefined;
         if (subscriber.closed) {
           stream.close();
           return;
@@ -268,7 +285,7 @@ export class Hub {
         // stream) holds only the hub and the subscriber.
         stream.on('close', Hub.#closeListener(this, subscriber));
         if (stream.closed) return;
-        this.#goLive(subscriber, updates);
+        void runReplay(this.#replayHost, this.#room, subscriber, replay);
       },
       cancel: () => {
         if (settled) return;
@@ -286,49 +303,13 @@ export class Hub {
 
   /**
    * Attaches an already open stream (the caller set its headers; use
-   * {@link prepare} to set `Last-Event-ID`). Resolves once the replay is
-   * queued.
+   * {@link prepare} to set `Last-Event-ID`). Resolves once the replay started.
    *
    * @throws {SseError} as {@link prepare}; the stream is left open.
    */
   async attach(stream: SseStream, input: SubscribeInput): Promise<void> {
     const prepared = await this.prepare(input);
     prepared.attach(stream);
-  }
-
-  /**
-   * Serves one subscribe request on node:http, Express, Connect or the
-   * node:http2 compatibility API: reads `topic` parameters and the last
-   * event ID, authorizes (`options.claims`, else the `authorize` hook), then
-   * opens the SSE response with the `Last-Event-ID` header and starts the
-   * replay. Errors before the stream opens answer a plain-text 400 / 401 /
-   * 403 / 503 naming the problem. Resolves to the stream, or `undefined`
-   * after an error response; rejects only for unexpected errors (after
-   * answering 500).
-   */
-  serve(
-    req: NodeSseRequest,
-    res: NodeSseResponse,
-    options?: ServeOptions,
-  ): Promise<SseStream | undefined> {
-    return serveNode(this, req, res, options);
-  }
-
-  /** {@link serve} for Fetch runtimes (Hono, Bun, Deno, Next.js, Workers): resolves to the `Response`. */
-  serveFetch(
-    request: FetchRequestLike & { readonly method?: string },
-    options?: ServeOptions,
-  ): Promise<Response> {
-    return serveFetch(this, request, options);
-  }
-
-  /** {@link serve} for Fastify: `return hub.serveFastify(request, reply)` in a route handler. */
-  serveFastify(
-    request: FastifyRequestForHub,
-    reply: FastifyReplyForHub,
-    options?: ServeOptions,
-  ): Promise<SseStream | undefined> {
-    return serveFastify(this, request, reply, options);
   }
 
   /**
@@ -341,11 +322,12 @@ export class Hub {
     this.#closed = true;
     // Write what is pending first, so clients get every accepted update.
     this.#queue.flush();
-    for (const subscriber of [...this.#all]) {
+    for (const subscriber of this.#index.all()) {
       this.#remove(subscriber, 'hub');
       subscriber.end('hub');
     }
     this.#queue.close();
+    this.#room.close();
     this.#unsubscribe();
     await this.transport.close();
   }
@@ -353,13 +335,9 @@ export class Hub {
   /** Checks a subscribe input and capacity; returns the selectors. */
   #check(input: SubscribeInput): readonly string[] {
     if (this.#closed) throw hubClosed();
-    const topics = checkTopics(
-      input.topics,
-      this.#options.maxTopicsPerSubscription,
-      'subscription',
-    );
-    if (this.#all.size >= this.#options.maxSubscribers) {
-      throw new SseError(
+    const topics = checkTopics(input.topics, this.#options.maxTopicsPerSubscription);
+    if (this.#index.size >= this.#options.maxSubscribers) {
+      throw hubError(
         'SSE_ERR_TOO_MANY_SUBSCRIBERS',
         `This hub already serves its maximum of ${this.#options.maxSubscribers} subscribers; retry later.`,
       );
@@ -367,89 +345,57 @@ export class Hub {
     return topics;
   }
 
-  #add(subscriber: Subscriber): void {
-    this.#all.add(subscriber);
-    for (const selector of subscriber.selectors) {
-      const index = isExactSelector(selector) ? this.#exact : this.#patterns;
-      let set = index.get(selector);
-      if (set === undefined) index.set(selector, (set = new Set()));
-      set.add(subscriber);
-    }
+  /**
+   * Indexes the subscriber (live updates are held for it from now on) and
+   * returns where its replay ends: the same synchronous step, so replay and
+   * live delivery split the stream exactly.
+   */
+  #register(subscriber: Subscriber): Position {
+    this.#index.add(subscriber);
+    return this.transport.livePosition();
   }
 
   #remove(subscriber: Subscriber, reason: DisconnectReason): void {
-    if (!this.#all.delete(subscriber)) return;
+    if (!this.#index.remove(subscriber)) return;
     subscriber.closed = true;
     subscriber.held = undefined;
     this.#stats.disconnects[reason]++;
-    for (const selector of subscriber.selectors) {
-      const index = isExactSelector(selector) ? this.#exact : this.#patterns;
-      const set = index.get(selector);
-      if (set === undefined) continue;
-      set.delete(subscriber);
-      if (set.size === 0) index.delete(selector);
-    }
   }
 
   /**
-   * Reads the replay for `lastEventId` ([spec] Reconciliation): every update
-   * after it, or the whole history for `earliest`. An unknown id replays
-   * nothing, and the response header says `earliest`.
+   * Resolves `lastEventId` ([spec] Reconciliation) and reads the first page
+   * of the replay: every update after it up to `upTo`, or the whole history
+   * for `earliest`. An unknown id, or the id of an update this subscriber may
+   * not see (a private one), replays nothing and resolves to `earliest`:
+   * both answers look the same, so ids of private updates cannot be probed.
    */
-  async #catchUp(
+  async #begin(
     subscriber: Subscriber,
     lastEventId: string | undefined,
-  ): Promise<{ lastEventId: string | undefined; replay: Update[] }> {
+    upTo: Position,
+  ): Promise<{ lastEventId: string | undefined; start: ReplayStart | undefined }> {
     if (lastEventId === undefined || lastEventId === '') {
-      return { lastEventId: undefined, replay: [] };
+      return { lastEventId: undefined, start: undefined };
     }
-    let history: { found: boolean; updates: Update[] };
+    const earliest = lastEventId === EARLIEST;
+    let page;
     try {
-      history = await this.transport.history(lastEventId);
+      page = await this.transport.history(
+        pageQuery(earliest ? 'earliest' : { id: lastEventId }, upTo),
+      );
     } catch (error) {
       throw isSseError(error)
         ? error
-        : new SseError('SSE_ERR_TRANSPORT_UNAVAILABLE', 'The history could not be read.', {
+        : hubError('SSE_ERR_TRANSPORT_UNAVAILABLE', 'The history could not be read.', {
             cause: error,
           });
     }
-    const replay: Update[] = [];
-    for (const update of history.updates) {
-      if (this.#matches(subscriber, update)) replay.push(update);
-    }
-    return {
-      lastEventId: history.found && lastEventId !== EARLIEST ? lastEventId : EARLIEST,
-      replay,
-    };
-  }
-
-  /**
-   * Delivers the replay, then the live updates held while it was fetched,
-   * skipping those already in the replay, then switches to live delivery.
-   */
-  #goLive(subscriber: Subscriber, replay: readonly Update[]): void {
-    const held = subscriber.held ?? [];
-    subscriber.held = undefined;
-    subscriber.heldBytes = 0;
-    if (subscriber.closed) return;
-    // Held updates are newer than anything in history at registration time;
-    // only those stored between registration and the history read can be in
-    // both. Ids are unique in history, so ids tell them apart.
-    let skip: Set<string> | undefined;
-    if (held.length > 0 && replay.length > 0) skip = new Set(held.map((u) => u.id));
-    let delivered = 0;
-    subscriber.replaying = true;
-    for (const update of replay) {
-      if (skip?.has(update.id) === true) continue;
-      subscriber.deliver(update, this.#frameOf(update));
-      delivered++;
-    }
-    for (const update of held) {
-      subscriber.deliver(update, this.#frameOf(update));
-      delivered++;
-    }
-    subscriber.replaying = false;
-    this.#stats.deliveries += delivered;
+    const hidden =
+      page.afterUpdate !== undefined && !this.#index.mayReceive(subscriber, page.afterUpdate);
+    if (!page.found || hidden) return { lastEventId: EARLIEST, start: undefined };
+    const after = page.afterPosition;
+    if (after !== undefined && after > upTo) subscriber.skipThrough = after;
+    return { lastEventId: earliest ? EARLIEST : lastEventId, start: { page, upTo } };
   }
 
   #frameOf(update: Update): Buffer {
@@ -461,67 +407,41 @@ export class Hub {
     return frame;
   }
 
-  /** [spec] Subscription + Authorization (Subscribers): may `subscriber` get `update`? */
-  #matches(subscriber: Subscriber, update: Update): boolean {
-    const matcher = this.#matcher;
-    // At least one topic (canonical or alternate) matches a subscribed selector…
-    if (!matcher.matchAny(subscriber.selectors, update.topics)) return false;
-    return !update.private || this.#mayReceivePrivate(subscriber, update);
-  }
-
-  /**
-   * [spec] "To receive updates marked as private, a subscriber MUST prove that
-   * it is authorized for at least one of the topics of this update": one of
-   * the update's topics (canonical or alternate) matches one of the
-   * `mercure.subscribe` selectors. Independent of which topic matched the
-   * subscription.
-   */
-  #mayReceivePrivate(subscriber: Subscriber, update: Update): boolean {
-    const allowed = subscriber.privateSelectors;
-    return allowed !== undefined && this.#matcher.matchAny(allowed, update.topics);
-  }
-
   /** The transport's listener: one call per update, whatever the number of subscribers. */
-  #fanOut(update: Update): void {
+  #fanOut(update: Update, position: Position): void {
     if (this.#closed) return;
     const seq = ++this.#seq;
     this.#stats.updatesDispatched++;
     const frame = this.#frameOf(update);
-    const topics = update.topics;
     let delivered = 0;
-    for (const topic of topics) {
-      const set = this.#exact.get(topic);
-      if (set === undefined) continue;
-      for (const subscriber of set) delivered += this.#offer(subscriber, update, frame, seq);
-    }
-    if (this.#patterns.size > 0) {
-      const matcher = this.#matcher;
-      for (const [selector, set] of this.#patterns) {
-        let hit = false;
-        for (const topic of topics) {
-          if (matcher.match(selector, topic)) {
-            hit = true;
-            break;
-          }
-        }
-        if (!hit) continue;
-        for (const subscriber of set) delivered += this.#offer(subscriber, update, frame, seq);
-      }
-    }
+    this.#index.forEachMatching(update, (subscriber) => {
+      delivered += this.#offer(subscriber, update, frame, position, seq);
+    });
     this.#stats.deliveries += delivered;
   }
 
-  #offer(subscriber: Subscriber, update: Update, frame: Buffer, seq: number): number {
+  #offer(
+    subscriber: Subscriber,
+    update: Update,
+    frame: Buffer,
+    position: Position,
+    seq: number,
+  ): number {
     if (subscriber.lastSeq === seq) return 0;
     subscriber.lastSeq = seq;
-    if (update.private && !this.#mayReceivePrivate(subscriber, update)) return 0;
+    if (!this.#index.mayReceive(subscriber, update)) return 0;
     const held = subscriber.held;
     if (held === undefined) {
+      const skip = subscriber.skipThrough;
+      if (skip !== undefined) {
+        if (position <= skip) return 0;
+        subscriber.skipThrough = undefined;
+      }
       subscriber.deliver(update, frame);
       return 1;
     }
-    // Catching up: hold (bounded) until the replay is out.
-    held.push(update);
+    // Replaying: hold (bounded) until the replay is out.
+    held.push({ update, position });
     subscriber.heldBytes += frame.length;
     if (subscriber.heldBytes > this.#options.maxBufferedBytes) {
       this.#remove(subscriber, 'slow-consumer');

@@ -2,42 +2,8 @@
  * Options of {@link createHub}, with their defaults and checks.
  */
 import { SseError } from '../protocol/sse-error.js';
-import { DEFAULT_HEARTBEAT_INTERVAL } from '../server/options.js';
-import type { SubscriberClaims, SubscribeInput, Transport } from './types.js';
-
-/**
- * What the `authorize` hook sees of a subscribe request. Framework-neutral:
- * the same shape for node:http, Express, Fastify and Fetch.
- */
-export interface SubscribeRequestInfo {
-  /** `GET` normally. */
-  readonly method: string;
-  /** The request target as received (`/.well-known/mercure?topic=…`). */
-  readonly url: string;
-  /** A request header by (case-insensitive) name, `undefined` when absent. */
-  header(name: string): string | undefined;
-  /** What the hub parsed from the request: topics and last event ID. */
-  readonly input: SubscribeInput;
-  /** The runtime's own request object (`IncomingMessage`, `Request`, a Fastify request). */
-  readonly raw: unknown;
-}
-
-/**
- * Decides what a subscriber may receive. Returns its claims (private topic
- * selectors), or `undefined` for an anonymous subscriber (public updates
- * only), or `null` to refuse the request with 401. Throwing an `SseError`
- * answers with its code's status and message (`SSE_ERR_FORBIDDEN` → 403,
- * `SSE_ERR_UNAUTHORIZED` → 401, …); any other error answers 500 with a
- * generic message (the error itself is not shown to the client) and makes
- * the `serve*()` promise reject with it.
- *
- * Security contract: the hook is the only authorization `serve*()` applies
- * when no `claims` are passed in its options. It must verify credentials
- * itself (the http part plugs its JWT check in here).
- */
-export type AuthorizeHook = (
-  request: SubscribeRequestInfo,
-) => SubscriberClaims | null | undefined | Promise<SubscriberClaims | null | undefined>;
+import { DEFAULT_HEARTBEAT_INTERVAL } from '../response/options.js';
+import type { Transport } from './types.js';
 
 /** Options of {@link createHub}. */
 export interface HubOptions {
@@ -63,7 +29,7 @@ export interface HubOptions {
    */
   historyBytes?: number | undefined;
   /**
-   * Heartbeat interval (ms) of the streams `serve*()` opens; `false` for none.
+   * Heartbeat interval (ms) of its subscribers' streams; `false` for none.
    * Heartbeats come from the server layer's one shared timer.
    *
    * @default 15000
@@ -107,13 +73,6 @@ export interface HubOptions {
    */
   maxSubscribers?: number | undefined;
   /**
-   * Authorization for `serve*()` requests that carry no `claims` option. See
-   * {@link AuthorizeHook}.
-   *
-   * @default undefined (every subscriber is anonymous: public updates only)
-   */
-  authorize?: AuthorizeHook | undefined;
-  /**
    * Generates ids for updates published without one. Must return unique
    * strings without CR, LF or NUL, not starting with `#`.
    *
@@ -121,7 +80,7 @@ export interface HubOptions {
    */
   generateId?: (() => string) | undefined;
   /**
-   * `retry:` (ms) sent first on every stream `serve*()` opens.
+   * `retry:` (ms) sent first on every subscriber's stream.
    *
    * @default undefined (none; clients keep their default)
    */
@@ -138,7 +97,6 @@ export interface ResolvedHubOptions {
   readonly maxTopicsPerUpdate: number;
   readonly maxDataBytes: number;
   readonly maxSubscribers: number;
-  readonly authorize: AuthorizeHook | undefined;
   readonly generateId: () => string;
   readonly retry: number | undefined;
 }
@@ -163,10 +121,13 @@ function positiveInteger(name: string, value: unknown, fallback: number): number
  * @throws {SseError} `SSE_ERR_INVALID_OPTION` naming the option.
  */
 export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
-  if (options.authorize !== undefined && typeof options.authorize !== 'function') {
-    throw new SseError('SSE_ERR_INVALID_OPTION', '"authorize" must be a function', {
-      field: 'authorize',
-    });
+  if ('authorize' in options) {
+    // The hub knows no HTTP: request authorization belongs to the entry point.
+    throw new SseError(
+      'SSE_ERR_INVALID_OPTION',
+      '"authorize" is an option of serveHub() / serveHubFetch() / serveHubFastify() (ssehub/mercure), not of createHub()',
+      { field: 'authorize' },
+    );
   }
   if (options.generateId !== undefined && typeof options.generateId !== 'function') {
     throw new SseError('SSE_ERR_INVALID_OPTION', '"generateId" must be a function', {
@@ -192,7 +153,6 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     maxTopicsPerUpdate: positiveInteger('maxTopicsPerUpdate', options.maxTopicsPerUpdate, 100),
     maxDataBytes: positiveInteger('maxDataBytes', options.maxDataBytes, 1024 * 1024),
     maxSubscribers: positiveInteger('maxSubscribers', options.maxSubscribers, 100_000),
-    authorize: options.authorize,
     generateId: options.generateId ?? defaultGenerateId,
     retry: options.retry,
   };

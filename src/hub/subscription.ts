@@ -33,7 +33,11 @@ export type SubscriptionRemover = (subscriber: Subscriber, reason: DisconnectRea
 type Waiter = (result: IteratorResult<Update>) => void;
 
 export class Subscription extends Subscriber implements AsyncIterableIterator<Update> {
-  /** Resolves once replay is queued and the subscription is live; rejects if history failed. */
+  /**
+   * Resolves once the subscription is registered and its replay has started
+   * (what `lastEventId` resolved to is known); rejects if history failed.
+   * The replay is then delivered page by page as the consumer reads.
+   */
   readonly ready: Promise<SubscriptionReady>;
   #resolveReady!: (ready: SubscriptionReady) => void;
   #rejectReady!: (error: unknown) => void;
@@ -68,7 +72,7 @@ export class Subscription extends Subscriber implements AsyncIterableIterator<Up
     this.ready.catch(() => undefined);
   }
 
-  /** For the hub: replay is queued. */
+  /** For the hub: the replay started. */
   markReady(ready: SubscriptionReady): void {
     this.#resolveReady(ready);
   }
@@ -104,6 +108,10 @@ export class Subscription extends Subscriber implements AsyncIterableIterator<Up
     this.#queue.push(update);
     this.#sizes.push(frame.length);
     this.#queuedBytes += frame.length;
+  }
+
+  hasRoom(): boolean {
+    return this.#queuedBytes < this.#maxBytes / 2;
   }
 
   end(reason: DisconnectReason): void {

@@ -67,21 +67,99 @@ export interface SubscribeInput {
 }
 
 /**
+ * Where an update sits in a transport's single order: an opaque string.
+ *
+ * Contract: the positions one transport hands out grow strictly in delivery
+ * order and compare with plain string comparison (`a < b`: `a` came first),
+ * so they are fixed-width or otherwise ordered as strings (the memory
+ * transport: a zero-padded sequence number; Redis: a padded stream entry id).
+ * Positions of different transports are unrelated.
+ */
+export type Position = string;
+
+/** The hub's single live listener: each update with its position, in order. */
+export type TransportListener = (update: Update, position: Position) => void;
+
+/** What {@link Transport.history} reads: one bounded page. */
+export interface HistoryQuery {
+  /**
+   * Where the page starts, exclusive: after the EARLIEST retained update
+   * with this id (ids may repeat: [spec] the hub resolves a reused id to its
+   * earliest occurrence), after a position returned by an earlier page, or
+   * from the oldest retained update (`'earliest'`).
+   */
+  readonly after: { readonly id: string } | { readonly position: Position } | 'earliest';
+  /**
+   * The last position to include: a value of {@link Transport.livePosition}
+   * taken when the subscriber was registered. Updates after it reach the
+   * subscriber through the listener instead, so replay and live delivery
+   * meet without a gap or an overlap. Omitted: up to the newest update
+   * stored (tools and tests; the hub always bounds it).
+   */
+  readonly upTo?: Position | undefined;
+  /** Most updates in the page (at least 1). */
+  readonly limit: number;
+  /**
+   * Most bytes in the page (as {@link updateSize} counts them); the first
+   * update is returned even when it alone is larger.
+   */
+  readonly maxBytes: number;
+}
+
+/** One page of history, oldest first. */
+export interface HistoryPage {
+  /**
+   * `false` when the id (or position) of `after` is not, or no longer, in
+   * history: unknown, trimmed, or never stored. Then `updates` is empty.
+   */
+  readonly found: boolean;
+  readonly updates: readonly Update[];
+  /**
+   * Where the next page starts (the position of this page's last update),
+   * or `undefined` when this page reached `upTo`: the replay is complete.
+   */
+  readonly next: Position | undefined;
+  /**
+   * For `after: { id }` when found: the position of that update. When it is
+   * after `upTo` (the update was stored but this process has not delivered it
+   * live yet), the hub skips live updates up to it: the client has them.
+   */
+  readonly afterPosition?: Position | undefined;
+  /**
+   * For `after: { id }` when found: that update itself, so the hub can
+   * answer an id the subscriber may not see (a private update) exactly like
+   * an unknown id.
+   */
+  readonly afterUpdate?: Update | undefined;
+}
+
+/**
  * The seam between the hub and where updates travel and history lives. The
  * hub calls it once per update (never per subscriber). Implementations:
- * `memory` (default, one process) and `redis` (Redis Streams, many processes).
+ * the memory transport (default, one process, in `hub/`), and the ones in
+ * `transports/` (Redis Streams, many processes).
+ *
+ * Ids: a transport stores what it is given, reused ids included; a
+ * `history({ after: { id } })` resolves an id to its earliest retained
+ * occurrence.
  */
 export interface Transport {
-  /** Stores the update in history and delivers it to every `subscribe` listener, in order. Rejects when it could not be stored (nothing was acknowledged). */
-  dispatch(update: Update): Promise<void>;
-  /** Registers the hub's single listener for live updates; returns the unsubscribe function. */
-  subscribe(listener: (update: Update) => void): () => void;
   /**
-   * Updates stored after `afterId` (exclusive), oldest first; `'earliest'`
-   * means the whole history. `found: false` when `afterId` is not (or no
-   * longer) in history; then `updates` is empty.
+   * Stores the update in history and delivers it to every listener, in
+   * order. Rejects when it could not be stored (nothing was acknowledged).
    */
-  history(afterId: string): Promise<{ found: boolean; updates: Update[] }>;
+  dispatch(update: Update): Promise<void>;
+  /** Registers a listener for live updates; returns the unsubscribe function. */
+  subscribe(listener: TransportListener): () => void;
+  /**
+   * The position of the last update handed to the listeners (or where live
+   * delivery starts, before any). Synchronous: the hub reads it while it
+   * registers a subscriber, so that "in history up to here" and "live from
+   * here on" split the stream exactly.
+   */
+  livePosition(): Position;
+  /** One page of history; see {@link HistoryQuery}. */
+  history(query: HistoryQuery): Promise<HistoryPage>;
   /** The id of the most recent update in history, or undefined when empty. */
   lastEventId(): Promise<string | undefined>;
   close(): Promise<void>;
@@ -97,12 +175,29 @@ export interface Transport {
    * reachable).
    */
   reachable?(): boolean;
+  /**
+   * Optional: the transport's own event counters (entries skipped as
+   * malformed, …), by name, for metrics (`ssehub_transport_<name>_total`).
+   * Cheap and synchronous.
+   */
+  counters?(): Readonly<Record<string, number>>;
 }
 
 /** What {@link Transport.historyStats} reports. */
 export interface TransportHistoryStats {
   /** Updates held in history. */
   readonly count: number;
-  /** Their approximate size in bytes (data, id, type and topics). */
+  /** Their approximate size in bytes (see {@link updateSize}). */
   readonly bytes: number;
+}
+
+/**
+ * Approximate bytes an update holds in history: data as UTF-8, id, type and
+ * topics as UTF-16 code units. Every transport bounds history with it.
+ */
+export function updateSize(update: Update): number {
+  let size = Buffer.byteLength(update.data, 'utf8') + update.id.length;
+  if (update.type !== undefined) size += update.type.length;
+  for (const topic of update.topics) size += topic.length;
+  return size;
 }

@@ -1,5 +1,5 @@
 export { SseError, isSseError } from './sse-error.js';
-export type { SseErrorCode, SseErrorOptions } from './sse-error.js';
+export type { ProtocolErrorCode, SseErrorOptions } from './sse-error.js';
 export { encodeEvent, encodeComment, encodeRetry } from './encode.js';
 export type { EventInit } from './encode.js';
 export { createParser } from './parser.js';

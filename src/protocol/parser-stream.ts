@@ -9,7 +9,7 @@
  */
 import { createParser } from './parser.js';
 import type { ParsedEvent, ParserOptions } from './parser.js';
-import type { SseError } from './sse-error.js';
+import type { ProtocolErrorCode, SseError } from './sse-error.js';
 
 export interface ParserStreamOptions extends ParserOptions {
   /** Called as soon as a valid `retry` field is read, with the reconnection time in ms. */
@@ -21,7 +21,7 @@ export interface ParserStreamOptions extends ParserOptions {
    * parsing goes on.
    * @default undefined: the stream errors with the `SseError` (`SSE_ERR_EVENT_TOO_LARGE`)
    */
-  onError?: ((error: SseError) => void) | undefined;
+  onError?: ((error: SseError<ProtocolErrorCode>) => void) | undefined;
 }
 
 /** Creates a `TransformStream` from bytes or text chunks to {@link ParsedEvent}s. */

@@ -19,7 +19,7 @@
  *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
  */
-import { SseError } from './sse-error.js';
+import { SseError, type ProtocolErrorCode } from './sse-error.js';
 
 /** One dispatched event, as an `EventSource` would deliver it. */
 export interface ParsedEvent {
@@ -43,7 +43,7 @@ export interface ParserCallbacks {
    * event is discarded and parsing resumes after the next blank line.
    * When absent, `feed()` throws the error instead (after the same recovery).
    */
-  onError?: ((error: SseError) => void) | undefined;
+  onError?: ((error: SseError<ProtocolErrorCode>) => void) | undefined;
 }
 
 export interface ParserOptions {
@@ -114,7 +114,7 @@ export function createParser(callbacks: ParserCallbacks, options: ParserOptions 
   /** While discarding: the current line has been seen to be non-empty. */
   let discardLineHasText = false;
   /** A limit error to throw once the current chunk is processed (no `onError`). */
-  let deferredError: SseError | undefined;
+  let deferredError: SseError<ProtocolErrorCode> | undefined;
 
   // [spec] "a data buffer, an event type buffer, and a last event ID buffer"
   let data = '';

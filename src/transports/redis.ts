@@ -8,28 +8,35 @@
  *   (JSON array), `data`, `type` and `retry` (only when set), `private`
  *   (`1`/`0`). Stream order is THE order: every process delivers and replays
  *   in it.
- * - `{ssehub}:ids`: a hash, update id → stream entry id. Publisher ids are any
- *   string (Mercure), so they cannot be stream ids; the hash finds the entry
- *   of a `Last-Event-ID` in O(1).
+ * - `{ssehub}:ids`: a hash, update id → stream entry id of its earliest
+ *   occurrence. Publisher ids are any string (Mercure), and may be reused,
+ *   so they cannot be stream ids; the hash finds the entry of a
+ *   `Last-Event-ID` in O(1).
+ * - `{ssehub}:bytes`: the size of the history in bytes (`updateSize` of each
+ *   entry, stored in its `n` field), for the byte bound.
  *
  * Invariants, kept by doing every write in one Lua script (atomic in Redis):
  *
- * - The hash holds exactly the ids of the entries in the stream: an entry and
- *   its mapping are written together, and trimmed together.
- * - Ids are unique within the stream: a dispatch whose id is in the hash is
- *   refused with `SSE_ERR_INVALID_FIELD` (field `id`), as the memory
- *   transport does, and nothing is written.
- * - Trimming: once the stream holds `historySize + slack` entries, the
- *   oldest are removed down to exactly `historySize` (their ids leave the
- *   hash in the same script). `slack` is `historySize / 10` clamped to
- *   1..100, so the cost is amortized O(1) per dispatch and the stream always
- *   holds between `historySize` (once that many were published) and
- *   `historySize + 99` entries. (`XADD … MAXLEN ~` alone would trim entries
+ * - The hash maps each id to the earliest entry of that id written while an
+ *   entry of it was in the stream (`HSETNX`); an entry and its mapping are
+ *   written together, and trimmed together. Limit: when the earliest entry
+ *   of a reused id is trimmed, the id leaves the hash, so the later entries
+ *   of that id are no longer found by id (a `Last-Event-ID` naming it
+ *   answers `earliest`).
+ * - Trimming (see `redis/scripts.ts`): once the stream holds
+ *   `historySize + slack` entries, or more than `historyBytes` bytes, the
+ *   oldest are removed down to `historySize` entries and `historyBytes`
+ *   bytes. `slack` is `historySize / 10` clamped to 1..100, so the cost is
+ *   amortized O(1) per dispatch. (`XADD … MAXLEN ~` alone would trim entries
  *   whose ids we could no longer remove from the hash.)
  *
  * Delivery: ONE reader per transport (per hub process) runs a blocking
  * `XREAD BLOCK … STREAMS <key> <last delivered entry id>` loop on its own
- * connection and calls the listener in stream order. `dispatch()` resolves
+ * connection and calls the listener in stream order, with the entry's
+ * position (`redis/entry.ts`); `livePosition()` is the last entry it
+ * delivered. An entry that is not a valid update (written by another
+ * program) is skipped, reported once through `onError`, and counted
+ * (`counters().malformedEntries`): never a crash. `dispatch()` resolves
  * once the entry is stored; the listener is called afterwards, by the reader
  * (unlike the memory transport, which calls it before `dispatch()` settles).
  * What the listener sees is therefore always in history already, which is
@@ -61,14 +68,16 @@
  *
  * Limits: data and fields travel as UTF-8 strings (a lone surrogate in
  * `data` does not round-trip). No {@link Transport.historyStats}: it would
- * need I/O.
+ * need I/O. A single update larger than `historyBytes` stays in the stream
+ * until the next one (it carries the update to the other processes).
  *
  * @see https://redis.io/docs/latest/develop/data-types/streams/
  */
-import { createHash } from 'node:crypto';
 import { createClient } from 'redis';
 import { SseError } from '../protocol/sse-error.js';
-import type { Transport, Update } from '../hub/types.js';
+import type { Transport } from '../hub/types.js';
+import { type RawEntry } from './redis/entry.js';
+import { RedisTransport, backoff, destroyQuietly, streamKey } from './redis/transport.js';
 
 /** Options of {@link createRedisTransport}. */
 export interface RedisTransportOptions {
@@ -96,6 +105,13 @@ export interface RedisTransportOptions {
    */
   historySize?: number | undefined;
   /**
+   * Most bytes of history (as `updateSize` counts them, the memory
+   * transport's measure); the oldest entries are trimmed past it.
+   *
+   * @default 16777216 (16 MiB)
+   */
+  historyBytes?: number | undefined;
+  /**
    * How long one blocking `XREAD` waits before it is issued again, in ms.
    *
    * @default 5000
@@ -108,8 +124,9 @@ export interface RedisTransportOptions {
    */
   connectTimeoutMs?: number | undefined;
   /**
-   * Told about connection errors (while reconnecting) and about errors
-   * thrown by the listener. The transport keeps going after both.
+   * Told about connection errors (while reconnecting), about errors thrown
+   * by the listener, and once per malformed stream entry (an `SseError`
+   * naming the entry). The transport keeps going after each.
    *
    * @default a no-op
    */
@@ -121,63 +138,9 @@ export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 /** Default for {@link RedisTransportOptions.keyPrefix}. */
 export const DEFAULT_KEY_PREFIX = 'ssehub';
 const DEFAULT_HISTORY_SIZE = 1000;
+const DEFAULT_HISTORY_BYTES = 16 * 1024 * 1024;
 const DEFAULT_BLOCK_MS = 5000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
-/** Entries read by one `XREAD`. */
-const READ_COUNT = 500;
-
-/**
- * KEYS: stream, ids hash. ARGV: historySize, slack, then the entry's fields
- * and values (the first pair is `id`, the update id). Returns the new entry
- * id, or false (nil) when the id is already in the stream.
- */
-const DISPATCH_SCRIPT = `
-local id = ARGV[4]
-if redis.call('HEXISTS', KEYS[2], id) == 1 then return false end
-local entry = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
-redis.call('HSET', KEYS[2], id, entry)
-local size = tonumber(ARGV[1])
-local len = redis.call('XLEN', KEYS[1])
-if len >= size + tonumber(ARGV[2]) then
-  local old = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', len - size)
-  for _, e in ipairs(old) do
-    local f = e[2]
-    for i = 1, #f, 2 do
-      if f[i] == 'id' then redis.call('HDEL', KEYS[2], f[i + 1]) break end
-    end
-  end
-  redis.call('XTRIM', KEYS[1], 'MAXLEN', size)
-end
-return entry
-`;
-
-/**
- * KEYS: stream, ids hash. ARGV: update id. Returns the entries after it, or
- * false (nil) when the id is not in the stream. One script, so a trim cannot
- * fall between the lookup and the range.
- */
-const HISTORY_SCRIPT = `
-local entry = redis.call('HGET', KEYS[2], ARGV[1])
-if not entry then return false end
-return redis.call('XRANGE', KEYS[1], '(' .. entry, '+')
-`;
-
-interface Script {
-  readonly source: string;
-  readonly sha: string;
-}
-
-function script(source: string): Script {
-  return { source, sha: createHash('sha1').update(source).digest('hex') };
-}
-
-const DISPATCH = script(DISPATCH_SCRIPT);
-const HISTORY = script(HISTORY_SCRIPT);
-
-type Client = ReturnType<typeof createClient>;
-type Listener = (update: Update) => void;
-/** A raw stream entry as RESP2 returns it: `[entryId, [field, value, …]]`. */
-type RawEntry = [string, string[]];
 
 function checkInt(name: string, value: unknown, fallback: number, min: number): number {
   if (value === undefined) return fallback;
@@ -189,274 +152,6 @@ function checkInt(name: string, value: unknown, fallback: number, min: number): 
     );
   }
   return value;
-}
-
-function unavailable(error: unknown): SseError {
-  return new SseError(
-    'SSE_ERR_TRANSPORT_UNAVAILABLE',
-    'Redis is unreachable; the update was not stored.',
-    { cause: error },
-  );
-}
-
-/** Most updates {@link RedisTransport} remembers while waiting to read them back. */
-const OWN_MAX = 10_000;
-
-function toFields(update: Update): string[] {
-  // `id` first: the scripts read the update id from the first pair.
-  const fields = ['id', update.id, 'topics', JSON.stringify(update.topics), 'data', update.data];
-  if (update.type !== undefined) fields.push('type', update.type);
-  if (update.retry !== undefined) fields.push('retry', String(update.retry));
-  fields.push('private', update.private ? '1' : '0');
-  return fields;
-}
-
-function fromFields(fields: readonly string[]): Update {
-  const map = new Map<string, string>();
-  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i] ?? '', fields[i + 1] ?? '');
-  const retry = map.get('retry');
-  return {
-    id: map.get('id') ?? '',
-    topics: JSON.parse(map.get('topics') ?? '[]') as string[],
-    data: map.get('data') ?? '',
-    type: map.get('type'),
-    retry: retry === undefined ? undefined : Number(retry),
-    private: map.get('private') === '1',
-  };
-}
-
-function backoff(attempt: number): number {
-  return Math.min(50 * 2 ** Math.min(attempt, 6), 2000);
-}
-
-function isNoScript(error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith('NOSCRIPT');
-}
-
-class RedisTransport implements Transport {
-  readonly #client: Client;
-  readonly #reader: Client;
-  readonly #stream: string;
-  readonly #ids: string;
-  readonly #size: string;
-  readonly #slack: string;
-  readonly #blockMs: number;
-  readonly #onError: (error: unknown) => void;
-  #listeners: Listener[] = [];
-  /**
-   * Updates this process is writing, by id, with the fields written: the
-   * reader hands back the same object when it reads that entry, so the hub
-   * finds the frame it already encoded (one encoding per update per
-   * process). Bounded: an entry the reader never sees (trimmed first) is
-   * dropped after {@link OWN_MAX} newer ones.
-   */
-  readonly #own = new Map<string, { update: Update; fields: string[] }>();
-  #lastDelivered: string;
-  #closed = false;
-  #loop: Promise<void> | undefined;
-  /** Wakes the reader's backoff wait on close. */
-  #wake: (() => void) | undefined;
-
-  constructor(
-    client: Client,
-    reader: Client,
-    prefix: string,
-    historySize: number,
-    blockMs: number,
-    startId: string,
-    onError: (error: unknown) => void,
-  ) {
-    this.#client = client;
-    this.#reader = reader;
-    this.#stream = streamKey(prefix);
-    this.#ids = idsKey(prefix);
-    this.#size = String(historySize);
-    this.#slack = String(Math.min(100, Math.max(1, Math.floor(historySize / 10))));
-    this.#blockMs = blockMs;
-    this.#lastDelivered = startId;
-    this.#onError = onError;
-  }
-
-  /** A method, not the field: the reader checks it again after each await. */
-  #stopped(): boolean {
-    return this.#closed;
-  }
-
-  start(): void {
-    this.#loop = this.#read();
-  }
-
-  async #read(): Promise<void> {
-    let failures = 0;
-    while (!this.#closed) {
-      let reply: unknown;
-      try {
-        reply = await this.#reader.sendCommand([
-          'XREAD',
-          'COUNT',
-          String(READ_COUNT),
-          'BLOCK',
-          String(this.#blockMs),
-          'STREAMS',
-          this.#stream,
-          this.#lastDelivered,
-        ]);
-        failures = 0;
-      } catch (error) {
-        if (this.#stopped()) return;
-        this.#onError(error);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, backoff(failures++));
-          this.#wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.#wake = undefined;
-        continue;
-      }
-      // RESP2: null on timeout, else [[key, [[entryId, fields], …]]].
-      if (!Array.isArray(reply)) continue;
-      const streams = reply as [string, RawEntry[]][];
-      for (const [, entries] of streams) {
-        for (const [entryId, fields] of entries) {
-          if (this.#stopped()) return;
-          this.#lastDelivered = entryId;
-          this.#deliver(this.#ownUpdate(fields) ?? fromFields(fields));
-        }
-      }
-    }
-  }
-
-  /** The object this process dispatched for these exact fields, if any. */
-  #ownUpdate(fields: readonly string[]): Update | undefined {
-    // `id` is the first pair (see toFields).
-    const id = fields[1];
-    if (id === undefined) return undefined;
-    const own = this.#own.get(id);
-    if (own === undefined) return undefined;
-    this.#own.delete(id);
-    const same =
-      own.fields.length === fields.length && own.fields.every((value, i) => value === fields[i]);
-    return same ? own.update : undefined;
-  }
-
-  #deliver(update: Update): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(update);
-      } catch (error) {
-        this.#onError(error);
-      }
-    }
-  }
-
-  async #eval(s: Script, args: string[]): Promise<unknown> {
-    const rest = ['2', this.#stream, this.#ids, ...args];
-    try {
-      return await this.#client.sendCommand(['EVALSHA', s.sha, ...rest]);
-    } catch (error) {
-      if (!isNoScript(error)) throw error;
-      return await this.#client.sendCommand(['EVAL', s.source, ...rest]);
-    }
-  }
-
-  async dispatch(update: Update): Promise<void> {
-    if (this.#closed) throw unavailable(new Error('The Redis transport is closed.'));
-    const fields = toFields(update);
-    // Registered before the write: the reader may see the entry before the
-    // script's reply arrives.
-    this.#own.set(update.id, { update, fields });
-    if (this.#own.size > OWN_MAX) {
-      const oldest = this.#own.keys().next();
-      if (oldest.done !== true) this.#own.delete(oldest.value);
-    }
-    let entry: unknown;
-    try {
-      entry = await this.#eval(DISPATCH, [this.#size, this.#slack, ...fields]);
-    } catch (error) {
-      this.#own.delete(update.id);
-      throw unavailable(error);
-    }
-    if (entry === null) {
-      this.#own.delete(update.id);
-      throw new SseError(
-        'SSE_ERR_INVALID_FIELD',
-        `"id" must be unique: an update with id "${update.id}" is still in history`,
-        { field: 'id' },
-      );
-    }
-  }
-
-  subscribe(listener: Listener): () => void {
-    this.#listeners = [...this.#listeners, listener];
-    return () => {
-      this.#listeners = this.#listeners.filter((l) => l !== listener);
-    };
-  }
-
-  async history(afterId: string): Promise<{ found: boolean; updates: Update[] }> {
-    const reply =
-      afterId === 'earliest'
-        ? await this.#client.sendCommand(['XRANGE', this.#stream, '-', '+'])
-        : await this.#eval(HISTORY, [afterId]);
-    if (!Array.isArray(reply)) return { found: false, updates: [] };
-    return { found: true, updates: (reply as RawEntry[]).map(([, fields]) => fromFields(fields)) };
-  }
-
-  async lastEventId(): Promise<string | undefined> {
-    const reply = await this.#client.sendCommand<RawEntry[] | null>([
-      'XREVRANGE',
-      this.#stream,
-      '+',
-      '-',
-      'COUNT',
-      '1',
-    ]);
-    const newest = reply?.[0];
-    return newest === undefined ? undefined : fromFields(newest[1]).id;
-  }
-
-  /** Both connections are up (they reconnect by themselves when not). */
-  reachable(): boolean {
-    return !this.#closed && this.#client.isReady && this.#reader.isReady;
-  }
-
-  async close(): Promise<void> {
-    if (this.#stopped()) return;
-    this.#closed = true;
-    this.#listeners = [];
-    this.#own.clear();
-    this.#wake?.();
-    // destroy(), not close(): a graceful close would wait for the pending
-    // blocking XREAD (up to blockMs).
-    destroyQuietly(this.#reader);
-    await this.#loop;
-    await this.#client.close();
-  }
-}
-
-/**
- * The stream's key. The prefix is a Redis Cluster hash tag (`{…}`), so both
- * keys of a prefix live in one hash slot, as the Lua scripts (which touch
- * both) require there.
- */
-function streamKey(prefix: string): string {
-  return `{${prefix}}:updates`;
-}
-
-/** The id map's key; same hash tag as {@link streamKey}. */
-function idsKey(prefix: string): string {
-  return `{${prefix}}:ids`;
-}
-
-/** Drops a connection now; a connection already closed is left alone. */
-function destroyQuietly(client: Client): void {
-  try {
-    client.destroy();
-  } catch {
-    // Already closed (ClientClosedError): nothing to drop.
-  }
 }
 
 /** A connection name Redis accepts (no spaces), to spot the reader in `CLIENT LIST`. */
@@ -478,6 +173,7 @@ export async function createRedisTransport(
   options: RedisTransportOptions = {},
 ): Promise<Transport> {
   const historySize = checkInt('historySize', options.historySize, DEFAULT_HISTORY_SIZE, 1);
+  const historyBytes = checkInt('historyBytes', options.historyBytes, DEFAULT_HISTORY_BYTES, 1);
   const blockMs = checkInt('blockMs', options.blockMs, DEFAULT_BLOCK_MS, 1);
   const connectTimeoutMs = checkInt(
     'connectTimeoutMs',
@@ -527,7 +223,7 @@ export async function createRedisTransport(
       client,
       reader,
       prefix,
-      historySize,
+      { historySize, historyBytes },
       blockMs,
       newest?.[0]?.[0] ?? '0-0',
       onError,

@@ -41,8 +41,8 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
-import { publish, startHub, token, type TestHub } from '../http/helpers.js';
-import { within } from '../server/helpers.js';
+import { publish, startHub, token, type TestHub } from '../hub-server/helpers.js';
+import { within } from '../response/helpers.js';
 import { browserSkip, launchBrowser, openPage, screenshot } from './helpers.js';
 
 /** The client bundled as the page loads it: one ES module, browser platform. */

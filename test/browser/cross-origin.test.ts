@@ -18,7 +18,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { publish, startHub, token, type TestHub } from '../http/helpers.js';
+import { publish, startHub, token, type TestHub } from '../hub-server/helpers.js';
 import { browserSkip, launchBrowser, openPage, screenshot } from './helpers.js';
 
 const TOPIC = 'https://example.com/users/42/inbox';

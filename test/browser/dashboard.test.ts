@@ -15,8 +15,16 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { startDemo, NOTIFICATIONS_TOPIC, type DemoOptions } from '../../src/demo/index.js';
-import { OTHER_SECRET, publish, startHub, token, until, type TestHub } from '../http/helpers.js';
+import {
+  OTHER_SECRET,
+  publish,
+  startHub,
+  token,
+  until,
+  type TestHub,
+} from '../hub-server/helpers.js';
 import { browserSkip, launchBrowser, openPage, screenshot, VIEWPORTS } from './helpers.js';
+import { readHistory } from '../helpers/history.js';
 
 /** A hub server in development mode (dev tokens for the page) running the demo. */
 async function startDashboardHub(
@@ -374,7 +382,7 @@ void describe('dashboard', { skip: browserSkip(), timeout: 120_000 }, () => {
         assert.deepEqual(await Promise.all(sent), [id], 'EventSource resent the id the page shows');
         // The hub knew it: replay from there, no gap.
         assert.ok(server);
-        assert.equal((await server.hub.hubServer.hub.transport.history(id)).found, true);
+        assert.equal((await readHistory(server.hub.hubServer.hub.transport, id)).found, true);
         await page.waitForFunction(
           (points) =>
             [...document.querySelectorAll<HTMLElement>('#prices .tile')].every(

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { freePort, serve, type Served } from '../cli/helpers.js';
-import { publish, until } from '../http/helpers.js';
+import { publish, until } from '../hub-server/helpers.js';
 import {
   connectAdmin,
   deletePrefixes,

@@ -7,7 +7,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
-import { within } from '../http/helpers.js';
+import { within } from '../hub-server/helpers.js';
 
 const run = promisify(execFile);
 export const CLI = ['--import', 'tsx', new URL('../../src/cli/main.ts', import.meta.url).pathname];

@@ -19,7 +19,7 @@ import {
   until,
   within,
   type TestHub,
-} from '../http/helpers.js';
+} from '../hub-server/helpers.js';
 
 const CLI = ['--import', 'tsx', new URL('../../src/cli/main.ts', import.meta.url).pathname];
 

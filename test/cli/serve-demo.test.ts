@@ -4,7 +4,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { subscribeUrl, Subscriber, until, within } from '../http/helpers.js';
+import { subscribeUrl, Subscriber, until, within } from '../hub-server/helpers.js';
 import { cli, serve } from './helpers.js';
 
 void describe('ssehub serve --demo', () => {

@@ -12,7 +12,7 @@ import {
   subscribeUrl,
   until,
   within,
-} from '../http/helpers.js';
+} from '../hub-server/helpers.js';
 import {
   connectAdmin,
   deletePrefixes,

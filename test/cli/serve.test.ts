@@ -7,8 +7,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SERVE_FLAGS } from '../../src/cli/serve.js';
 import { envName } from '../../src/cli/flags.js';
-import { signToken } from '../../src/http/index.js';
-import { subscribeUrl, Subscriber, until, within } from '../http/helpers.js';
+import { signToken } from '../../src/hub-server/index.js';
+import { subscribeUrl, Subscriber, until, within } from '../hub-server/helpers.js';
 import { cli, serve } from './helpers.js';
 
 void describe('ssehub serve --dev, end to end', () => {

@@ -22,7 +22,7 @@ import {
   token,
   within,
   type TestHub,
-} from '../http/helpers.js';
+} from '../hub-server/helpers.js';
 
 const run = promisify(execFile);
 const CLI = ['--import', 'tsx', new URL('../../src/cli/main.ts', import.meta.url).pathname];

@@ -13,7 +13,7 @@ import type {
   SseErrorEvent,
   SseOpenEvent,
 } from '../../src/client/index.js';
-import { Queue, within } from '../server/helpers.js';
+import { Queue, within } from '../response/helpers.js';
 
 export { Queue, within };
 

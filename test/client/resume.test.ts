@@ -35,9 +35,13 @@ import {
 } from '../../src/client/index.js';
 import { createHub, type Hub } from '../../src/hub/index.js';
 import type { Transport } from '../../src/hub/types.js';
-import { createHubServer, type HubServer, type HubServerOptions } from '../../src/http/index.js';
+import {
+  createHubServer,
+  type HubServer,
+  type HubServerOptions,
+} from '../../src/hub-server/index.js';
 import { createRedisTransport } from '../../src/transports/redis.js';
-import { SECRET, token, until, within } from '../http/helpers.js';
+import { SECRET, token, until, within } from '../hub-server/helpers.js';
 import { sseHead, TestServer, type Handler } from './helpers.js';
 import {
   connectAdmin,

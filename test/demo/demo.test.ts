@@ -24,7 +24,7 @@ import {
   type PriceTick,
   type Vitals,
 } from '../../src/demo/index.js';
-import { within } from '../server/helpers.js';
+import { within } from '../response/helpers.js';
 
 /** A repeatable stand-in for Math.random (a linear congruential generator). */
 function seeded(seed = 1): () => number {

@@ -16,7 +16,7 @@ import {
   Subscriber,
   subscribeUrl,
   within,
-} from '../http/helpers.js';
+} from '../hub-server/helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createHub } from '../../src/hub/index.js';
-import { SseStream } from '../../src/server/sse-stream.js';
-import { MemoryConnection } from '../server/helpers.js';
+import { SseStream } from '../../src/response/sse-stream.js';
+import { MemoryConnection } from '../response/helpers.js';
 import { SseClient, startHubServer, within } from './helpers.js';
 
 function memoryStream(maxBufferedBytes?: number) {

@@ -6,18 +6,18 @@ import { once } from 'node:events';
 import { Agent, createServer, request, type IncomingMessage, type Server } from 'node:http';
 import { createParser, type ParsedEvent } from '../../src/protocol/parser.js';
 import type { Hub } from '../../src/hub/hub.js';
-import type { ServeOptions } from '../../src/hub/serve.js';
-import { listen, within } from '../server/helpers.js';
+import { serveHub, type ServeHubOptions } from '../../src/mercure/serve-hub.js';
+import { listen, within } from '../response/helpers.js';
 
 export { within, listen };
 
-/** A node:http server whose every request is `hub.serve(req, res, options)`. */
+/** A node:http server whose every request is `serveHub(hub, req, res, options)`. */
 export async function startHubServer(
   hub: Hub,
-  options: ServeOptions = {},
+  options: ServeHubOptions = {},
 ): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const server = createServer((req, res) => {
-    void hub.serve(req, res, options);
+    void serveHub(hub, req, res, options);
   });
   const port = await listen(server);
   return {

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createHub } from '../../src/hub/index.js';
 import type { PublishInput, Transport, Update } from '../../src/hub/types.js';
-import { isSseError, type SseErrorCode } from '../../src/protocol/sse-error.js';
+import type { SseErrorCode } from '../../src/index.js';
+import { isSseError } from '../../src/protocol/sse-error.js';
 import { take, within } from './helpers.js';
 
 function rejectsWith(code: SseErrorCode, field?: string) {
@@ -66,14 +67,19 @@ void describe('hub.publish', () => {
     }
   });
 
-  void it('refuses a duplicate publisher id while it is in history', async () => {
+  void it('accepts a reused publisher id; Last-Event-ID resumes after its earliest occurrence', async () => {
+    // Mercure: apps reuse entity ids; [spec] a reused id names its earliest update.
     const hub = createHub();
-    await hub.publish({ topics: 'a', id: 'same' });
-    await assert.rejects(
-      hub.publish({ topics: 'a', id: 'same' }),
-      rejectsWith('SSE_ERR_INVALID_FIELD', 'id'),
+    await hub.publish({ topics: 'a', id: 'same', data: '1' });
+    await hub.publish({ topics: 'a', id: 'between', data: '2' });
+    await hub.publish({ topics: 'a', id: 'same', data: '3' });
+    assert.equal(hub.stats.history?.count, 3);
+    const sub = hub.subscribe({ topics: ['a'], lastEventId: 'same' });
+    assert.deepEqual((await sub.ready).lastEventId, 'same');
+    assert.deepEqual(
+      (await take(sub, 2)).map((u) => u.data),
+      ['2', '3'],
     );
-    assert.equal(hub.stats.history?.count, 1);
     await hub.close();
   });
 
@@ -81,6 +87,7 @@ void describe('hub.publish', () => {
     const broken: Transport = {
       dispatch: () => Promise.reject(new Error('connection refused')),
       subscribe: () => () => undefined,
+      livePosition: () => '0',
       history: () => Promise.reject(new Error('connection refused')),
       lastEventId: () => Promise.resolve(undefined),
       close: () => Promise.resolve(),
@@ -306,12 +313,13 @@ void describe('replay (Mercure "Reconciliation")', () => {
   void it('no gap and no duplicate when updates are published during the history read', async () => {
     // A transport whose history() answers late, after more updates were
     // dispatched: those are both in the answer and delivered live.
-    const { createMemoryTransport } = await import('../../src/transports/memory.js');
+    const { createMemoryTransport } = await import('../../src/hub/memory-transport.js');
     const inner = createMemoryTransport();
     let gate: (() => void) | undefined;
     const slow: Transport = {
       dispatch: (u) => inner.dispatch(u),
       subscribe: (l) => inner.subscribe(l),
+      livePosition: () => inner.livePosition(),
       history: async (after) => {
         await new Promise<void>((resolve) => (gate = resolve));
         return inner.history(after);

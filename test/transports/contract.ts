@@ -10,14 +10,21 @@
  * created with `historySize: N` keeps at least the newest N updates (memory:
  * exactly N; Redis: N to N + 99 between trims), never more than N + 100,
  * always a contiguous, newest-last suffix; ids trimmed away are `found: false`.
+ * `historyBytes` bounds the bytes the same way (`updateSize`).
+ *
+ * History is read through the paged API (`history({ after, upTo, limit,
+ * maxBytes })`), in small pages (`test/helpers/history.ts`).
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
-import { isSseError } from '../../src/protocol/sse-error.js';
-import type { Transport, Update } from '../../src/hub/types.js';
+import { updateSize, type Transport, type Update } from '../../src/hub/types.js';
+import { readHistory } from '../helpers/history.js';
 
 /** Makes a fresh, empty transport, isolated from every other one. */
-export type TransportFactory = (options: { historySize: number }) => Promise<Transport>;
+export type TransportFactory = (options: {
+  historySize: number;
+  historyBytes?: number | undefined;
+}) => Promise<Transport>;
 
 export interface ContractOptions {
   /** Suite name, e.g. `memory transport`. */
@@ -56,8 +63,12 @@ export function update(id: string, overrides: Partial<Update> = {}): Update {
 }
 
 async function historyIds(t: Transport, after: string) {
-  const { found, updates } = await t.history(after);
-  return { found, ids: updates.map((u) => u.id) };
+  const { found, ids } = await readHistory(t, after);
+  return { found, ids };
+}
+
+async function historyOf(t: Transport, after: string): Promise<Update[]> {
+  return (await readHistory(t, after)).updates;
 }
 
 /** Subscribes a listener to `t`; returns the array of what it sees. */
@@ -67,12 +78,19 @@ export function listen(t: Transport): Update[] {
   return seen;
 }
 
+/** Subscribes a listener to `t`; returns what it sees with positions. */
+function listenWithPositions(t: Transport): { update: Update; position: string }[] {
+  const seen: { update: Update; position: string }[] = [];
+  t.subscribe((update, position) => seen.push({ update, position }));
+  return seen;
+}
+
 /** Registers the contract suite for one transport. */
 export function transportContract(options: ContractOptions): void {
   void describe(`${options.name}: transport contract`, { skip: options.skip ?? false }, () => {
     const open: Transport[] = [];
-    async function make(historySize = 1000): Promise<Transport> {
-      const t = await options.factory({ historySize });
+    async function make(historySize = 1000, historyBytes?: number): Promise<Transport> {
+      const t = await options.factory({ historySize, historyBytes });
       open.push(t);
       return t;
     }
@@ -97,7 +115,7 @@ export function transportContract(options: ContractOptions): void {
       t.subscribe((u) => {
         ids.push(u.id);
         inHistoryWhenSeen.push(
-          t.history('earliest').then((h) => h.updates.some((s) => s.id === u.id)),
+          readHistory(t, 'earliest').then((h) => h.updates.some((s) => s.id === u.id)),
         );
       });
       for (let i = 0; i < 20; i++) await t.dispatch(update(`o${i}`));
@@ -145,8 +163,8 @@ export function transportContract(options: ContractOptions): void {
       for (const u of samples) await t.dispatch(u);
       await waitFor(() => seen.length >= samples.length, 'all samples delivered');
       assert.deepEqual(seen, samples);
-      assert.deepEqual((await t.history('earliest')).updates, samples);
-      assert.deepEqual((await t.history('empty')).updates, samples.slice(2));
+      assert.deepEqual(await historyOf(t, 'earliest'), samples);
+      assert.deepEqual(await historyOf(t, 'empty'), samples.slice(2));
       const first = seen[0];
       assert.ok(first !== undefined && 'type' in first && 'retry' in first);
       assert.equal(seen[1]?.type, undefined);
@@ -160,7 +178,7 @@ export function transportContract(options: ContractOptions): void {
       const n = 200;
       await Promise.all(Array.from({ length: n }, (_, i) => t.dispatch(update(`c${i}`))));
       await waitFor(() => seen.length >= n && second.length >= n, `${n} deliveries`);
-      const historyOrder = (await t.history('earliest')).updates.map((u) => u.id);
+      const historyOrder = (await historyOf(t, 'earliest')).map((u) => u.id);
       assert.equal(historyOrder.length, n);
       assert.equal(new Set(historyOrder).size, n);
       assert.deepEqual(
@@ -195,29 +213,127 @@ export function transportContract(options: ContractOptions): void {
         found: true,
         ids: [`h${total - 2}`, `h${total - 1}`],
       });
-      // A trimmed id may be used again.
+      // A trimmed id may be used again, and then names the new update.
       await t.dispatch(update('h0'));
       assert.equal(await t.lastEventId(), 'h0');
+      assert.deepEqual(await historyIds(t, 'h0'), { found: true, ids: [] });
     });
 
-    void it('a duplicate id still in history is refused, and nothing is stored or delivered', async () => {
+    void it('a reused id is stored and delivered; the id resolves to its earliest occurrence', async () => {
       const t = await make();
       const seen = listen(t);
       await t.dispatch(update('dup', { data: 'first' }));
-      await assert.rejects(
-        t.dispatch(update('dup', { data: 'second' })),
-        (error: unknown) => isSseError(error, 'SSE_ERR_INVALID_FIELD') && error.field === 'id',
-      );
+      await t.dispatch(update('between'));
+      await t.dispatch(update('dup', { data: 'second' }));
       await t.dispatch(update('after'));
-      await waitFor(() => seen.length >= 2, 'two deliveries');
+      await waitFor(() => seen.length >= 4, 'four deliveries');
       assert.deepEqual(
         seen.map((u) => [u.id, u.data]),
         [
           ['dup', 'first'],
+          ['between', 'data of between'],
+          ['dup', 'second'],
           ['after', 'data of after'],
         ],
       );
-      assert.deepEqual(await historyIds(t, 'earliest'), { found: true, ids: ['dup', 'after'] });
+      assert.deepEqual(await historyIds(t, 'dup'), {
+        found: true,
+        ids: ['between', 'dup', 'after'],
+      });
+      const page = await t.history({
+        after: { id: 'dup' },
+        upTo: t.livePosition(),
+        limit: 10,
+        maxBytes: 1e9,
+      });
+      assert.equal(page.afterUpdate?.data, 'first');
+    });
+
+    void it('positions grow in delivery order; livePosition is the last one delivered', async () => {
+      const t = await make();
+      const seen = listenWithPositions(t);
+      for (let i = 0; i < 12; i++) await t.dispatch(update(`p${i}`));
+      await waitFor(() => seen.length >= 12, '12 deliveries');
+      const positions = seen.map((s) => s.position);
+      for (let i = 1; i < positions.length; i++) {
+        assert.ok(
+          (positions[i - 1] as string) < (positions[i] as string),
+          `${positions[i - 1]} < ${positions[i]}`,
+        );
+      }
+      assert.equal(t.livePosition(), positions.at(-1));
+      const byId = await t.history({
+        after: { id: 'p4' },
+        upTo: t.livePosition(),
+        limit: 100,
+        maxBytes: 1e9,
+      });
+      assert.equal(byId.afterPosition, positions[4]);
+      assert.equal(byId.afterUpdate?.id, 'p4');
+    });
+
+    void it('pages: limit, byte bound with at least one update, upTo excludes later updates', async () => {
+      const t = await make();
+      const seen = listenWithPositions(t);
+      for (let i = 0; i < 6; i++) await t.dispatch(update(`q${i}`, { data: 'x'.repeat(100) }));
+      await waitFor(() => seen.length >= 6, '6 deliveries');
+      const upTo = seen[3]?.position as string;
+      const first = await t.history({ after: 'earliest', upTo, limit: 3, maxBytes: 1e9 });
+      assert.deepEqual(
+        first.updates.map((u) => u.id),
+        ['q0', 'q1', 'q2'],
+      );
+      assert.equal(first.next, seen[2]?.position);
+      const rest = await t.history({
+        after: { position: first.next as string },
+        upTo,
+        limit: 3,
+        maxBytes: 1e9,
+      });
+      assert.deepEqual(
+        rest.updates.map((u) => u.id),
+        ['q3'],
+      );
+      assert.equal(rest.next, undefined, 'the page reached upTo');
+      const small = await t.history({ after: 'earliest', upTo, limit: 10, maxBytes: 150 });
+      assert.deepEqual(
+        small.updates.map((u) => u.id),
+        ['q0'],
+        'one update at least, then the bound',
+      );
+      assert.equal(small.next, seen[0]?.position);
+    });
+
+    void it('a page after a position that history moved past is found: false', async () => {
+      const t = await make(20);
+      const seen = listenWithPositions(t);
+      await t.dispatch(update('old0'));
+      await t.dispatch(update('old1'));
+      await waitFor(() => seen.length >= 2, 'two deliveries');
+      const cursor = seen[0]?.position as string;
+      for (let i = 0; i < 200; i++) await t.dispatch(update(`new${i}`));
+      await waitFor(() => seen.length >= 202, 'all deliveries');
+      const page = await t.history({
+        after: { position: cursor },
+        upTo: t.livePosition(),
+        limit: 10,
+        maxBytes: 1e9,
+      });
+      assert.equal(page.found, false);
+      assert.deepEqual(page.updates, []);
+    });
+
+    void it('history is bounded by bytes: the oldest go first', async () => {
+      const one = updateSize(update('b000', { data: 'y'.repeat(200) }));
+      const t = await make(1000, one * 10);
+      for (let i = 0; i < 50; i++) {
+        await t.dispatch(update(`b${String(i).padStart(3, '0')}`, { data: 'y'.repeat(200) }));
+      }
+      const kept = (await historyIds(t, 'earliest')).ids;
+      assert.ok(kept.length <= 10, `kept ${kept.length} > 10`);
+      assert.ok(kept.length >= 9, `kept ${kept.length} < 9`);
+      assert.equal(kept.at(-1), 'b049');
+      assert.deepEqual(await historyIds(t, 'b000'), { found: false, ids: [] });
     });
 
     void it('lastEventId() is the newest id; unsubscribe stops delivery', async () => {

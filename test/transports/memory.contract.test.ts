@@ -1,8 +1,9 @@
 /** The transport contract, run against the memory transport. */
-import { createMemoryTransport } from '../../src/transports/memory.js';
+import { createMemoryTransport } from '../../src/hub/memory-transport.js';
 import { transportContract } from './contract.js';
 
 transportContract({
   name: 'memory transport',
-  factory: ({ historySize }) => Promise.resolve(createMemoryTransport({ historySize })),
+  factory: ({ historySize, historyBytes }) =>
+    Promise.resolve(createMemoryTransport({ historySize, historyBytes })),
 });

@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventSource } from 'eventsource';
 import { freePort, serve, type Served } from '../cli/helpers.js';
-import { publish, publisherToken, SECRET, until, within } from '../http/helpers.js';
+import { publish, publisherToken, SECRET, until, within } from '../hub-server/helpers.js';
 import {
   connectAdmin,
   deletePrefixes,

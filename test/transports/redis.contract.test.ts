@@ -23,10 +23,16 @@ after(async () => {
 transportContract({
   name: 'redis transport',
   skip: skipReason(admin.reason),
-  factory: ({ historySize }) => {
+  factory: ({ historySize, historyBytes }) => {
     const keyPrefix = freshPrefix();
     prefixes.push(keyPrefix);
-    return createRedisTransport({ url: REDIS_URL, keyPrefix, historySize, connectTimeoutMs: 2000 });
+    return createRedisTransport({
+      url: REDIS_URL,
+      keyPrefix,
+      historySize,
+      historyBytes,
+      connectTimeoutMs: 2000,
+    });
   },
   cleanup: async () => {
     if (admin.client !== undefined) await deletePrefixes(admin.client, prefixes);

@@ -8,7 +8,7 @@
  * `SSEHUB_LEAN=0` runs the same hub behind plain node:http
  * (`leanSubscribers: false`), for comparison.
  */
-import { createHubServer } from '../../../src/http/index.js';
+import { createHubServer } from '../../../src/hub-server/index.js';
 import { runServer } from '../server-harness.js';
 
 const hubServer = createHubServer({

@@ -1,0 +1,28 @@
+/** Error codes of the client (see `SseError` in `src/protocol/sse-error.ts`). */
+import type { ProtocolErrorCode, SseError } from '../protocol/sse-error.js';
+
+export type ClientErrorCode =
+  /**
+   * The server answered with a status other than 200 (`status` holds it; 204
+   * included). The connection fails: no reconnection.
+   */
+  | 'SSE_ERR_HTTP_STATUS'
+  /** The response is not `text/event-stream`. The connection fails: no reconnection. */
+  | 'SSE_ERR_CONTENT_TYPE'
+  /**
+   * No response, or the body broke off (refused connection, DNS, reset; also
+   * a `headers` function or custom `fetch` that threw). The client reconnects.
+   */
+  | 'SSE_ERR_NETWORK'
+  /** The server ended the response body. The client reconnects. */
+  | 'SSE_ERR_DISCONNECTED'
+  /** No bytes arrived for `stallTimeout` ms; the request was aborted. The client reconnects. */
+  | 'SSE_ERR_STALLED'
+  /** `maxRetries` reconnection attempts in a row failed; the client gave up (`cause` is the last error). */
+  | 'SSE_ERR_MAX_RETRIES';
+
+/** Every code an error event of the client can carry. */
+export type ClientEventErrorCode = ClientErrorCode | ProtocolErrorCode;
+
+/** An error the client reports (on `error` events, and thrown by `connect()`). */
+export type ClientError = SseError<ClientEventErrorCode>;

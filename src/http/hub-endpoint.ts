@@ -1,8 +1,0 @@
-/**
- * What the HTTP layer needs from a hub: publish an update, register a
- * subscriber before its response opens. `createHub()`'s hub has both; any
- * object of the same shape works (a proxy, a test double).
- */
-import type { Hub } from '../hub/index.js';
-
-export type HubEndpoint = Pick<Hub, 'publish' | 'prepare'>;

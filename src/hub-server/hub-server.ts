@@ -1,0 +1,266 @@
+/**
+ * The standalone hub server: a hub, the Mercure endpoint, `/healthz`,
+ * Prometheus `/metrics`, and the dashboard at `/`, on one node:http server
+ * (or, with `tls`, one node:http2 secure server with HTTP/1.1 fallback).
+ *
+ * Routes (`router.ts`, one file per route under `routes/`):
+ * - `/.well-known/mercure` (`path` option): Mercure subscribe / publish
+ *   (`src/mercure/handler.ts`);
+ * - `GET /healthz` (`routes/healthz.ts`), `GET /metrics` (`routes/metrics.ts`,
+ *   `metrics: false` removes it), `GET /` and the files it loads
+ *   (`routes/web-ui.ts`, `webUi: false` removes it), `GET /dev-tokens.json`
+ *   (only with `devTokens`, development mode).
+ *
+ * Connections arrive through a front door (`front-door.ts`, on by default):
+ * plain subscribe requests are served on the bare socket, which keeps a
+ * subscriber's memory to about a quarter of what node's HTTP objects cost;
+ * everything else goes to the node:http server. Both paths answer through
+ * the same subscribe core, so they answer alike.
+ *
+ * Shutdown (`close()`): stop accepting connections, end every stream cleanly
+ * (`hub.close()`, which writes what is pending first), close idle keep-alive
+ * connections, then wait for the server to close (connections still open
+ * after `shutdownTimeout` are destroyed).
+ */
+import { createServer, type Server } from 'node:http';
+import type { Http2SecureServer } from 'node:http2';
+import type { AddressInfo, Server as NetServer } from 'node:net';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { createHub, type Hub, type HubOptions, type Transport } from '../hub/index.js';
+import { createMercureHandler } from '../mercure/handler.js';
+import {
+  DEFAULT_HUB_PATH,
+  DEFAULT_MAX_DATA_BYTES,
+  DEFAULT_MAX_TOPICS,
+  type MercureHandlerOptions,
+} from '../mercure/options.js';
+import type { NodeSseRequest, NodeSseResponse } from '../response/index.js';
+import { createSubscriberFront } from './front-door.js';
+import { createHubMetrics } from './metrics.js';
+import { createRouter } from './router.js';
+import { devTokensRoute, type DevTokens } from './routes/dev-tokens.js';
+import { healthzRoute } from './routes/healthz.js';
+import { metricsRoute } from './routes/metrics.js';
+import type { Route } from './routes/route.js';
+import { createWebUi } from './routes/web-ui.js';
+import { createSecureHubServer, type TlsOptions } from './secure-server.js';
+
+export type { DevTokens } from './routes/dev-tokens.js';
+
+/** Options of {@link createHubServer}: the Mercure endpoint's, plus the server's. */
+export interface HubServerOptions extends MercureHandlerOptions {
+  /**
+   * The hub to serve. When omitted, one is created with the limits below
+   * (and closed by `close()` either way).
+   *
+   * @default createHub({ historySize, maxSubscribers, maxDataBytes, maxTopics… })
+   */
+  hub?: Hub | undefined;
+  /**
+   * Where updates travel and history lives, for the created hub (e.g.
+   * `await createRedisTransport({ url })` from `ssehub/transports/redis`).
+   * Closed by `close()` with the hub.
+   *
+   * @default the memory transport (one process)
+   */
+  transport?: Transport | undefined;
+  /** History length of the created hub's memory transport. @default 1000 */
+  historySize?: number | undefined;
+  /** Most subscribers of the created hub (then 503). @default 100000 */
+  maxSubscribers?: number | undefined;
+  /** Name reported by `/healthz`. @default 'memory' (or 'custom' with a `transport`) */
+  transportName?: string | undefined;
+  /** Serve the page at `/`. @default true */
+  webUi?: boolean | undefined;
+  /** Serve Prometheus metrics at `/metrics`. @default true */
+  metrics?: boolean | undefined;
+  /**
+   * Development mode only: tokens served at `/dev-tokens.json` for the page.
+   * Anyone who can reach the server can read them.
+   *
+   * @default undefined (not served)
+   */
+  devTokens?: DevTokens | undefined;
+  /**
+   * Serve HTTPS: HTTP/2 with HTTP/1.1 fallback (ALPN) on one port; the
+   * lean-subscriber front door is off then (see `secure-server.ts`).
+   *
+   * @default undefined (plain HTTP/1.1)
+   */
+  tls?: TlsOptions | undefined;
+  /** Milliseconds `close()` waits for connections before destroying them. @default 5000 */
+  shutdownTimeout?: number | undefined;
+  /**
+   * Serve plain HTTP/1.x subscribe requests on the bare socket instead of
+   * through node's `ServerResponse` (see `front-door.ts`): same bytes on
+   * the wire, a quarter of the memory per subscriber. `false` sends every
+   * request through node:http.
+   *
+   * @default true
+   */
+  leanSubscribers?: boolean | undefined;
+}
+
+/** A running (or ready to run) hub server. */
+export interface HubServer {
+  /**
+   * The node:http server, or the node:http2 secure server with `tls`. With
+   * `leanSubscribers` (the default, plain HTTP only) it never listens
+   * itself: {@link listener} does, and hands it every request the front door
+   * does not serve.
+   */
+  readonly server: Server | Http2SecureServer;
+  /** What {@link listen} binds: the front door, or `server` without `leanSubscribers`. */
+  readonly listener: NetServer;
+  readonly hub: Hub;
+  /**
+   * The whole router as a request listener: for `http2.createSecureServer`
+   * (compatibility API) or another node server.
+   */
+  readonly handler: (req: NodeSseRequest, res: NodeSseResponse) => void;
+  /** The metrics registry, when metrics are on. */
+  readonly registry: Registry | undefined;
+  /** Starts listening; resolves to the address (port 0 picks a free port). */
+  listen(port?: number, host?: string): Promise<AddressInfo>;
+  /** Graceful shutdown (see the file comment). Idempotent. */
+  close(): Promise<void>;
+}
+
+function hubOptionsFrom(options: HubServerOptions): HubOptions {
+  const maxTopics = options.maxTopics ?? DEFAULT_MAX_TOPICS;
+  return {
+    historySize: options.historySize,
+    maxSubscribers: options.maxSubscribers,
+    maxDataBytes: options.maxDataBytes ?? DEFAULT_MAX_DATA_BYTES,
+    maxTopicsPerUpdate: maxTopics,
+    maxTopicsPerSubscription: maxTopics,
+    heartbeatInterval: options.heartbeatInterval,
+    maxBufferedBytes: options.maxBufferedBytes,
+    transport: options.transport,
+  };
+}
+
+/**
+ * Creates the standalone hub server.
+ *
+ * @example
+ * const { listen, close } = createHubServer({ jwtKey: process.env.JWT_KEY, anonymous: true });
+ * await listen(3000, '0.0.0.0');
+ * process.once('SIGTERM', () => void close());
+ *
+ * @throws {SseError} `SSE_ERR_INVALID_OPTION` naming the option.
+ */
+export function createHubServer(options: HubServerOptions = {}): HubServer {
+  const hub = options.hub ?? createHub(hubOptionsFrom(options));
+  const logger: Logger | undefined = options.logger;
+  const metrics = (options.metrics ?? true) ? createHubMetrics(() => hub.stats) : undefined;
+  const mercure = createMercureHandler(hub, {
+    ...options,
+    maxBufferedBytes: options.maxBufferedBytes ?? hub.options.maxBufferedBytes,
+    onError: (status, message) => {
+      metrics?.refused(status);
+      options.onError?.(status, message);
+    },
+  });
+  const hubPath = options.path ?? DEFAULT_HUB_PATH;
+  const transportName =
+    options.transportName ??
+    (options.transport === undefined && options.hub === undefined ? 'memory' : 'custom');
+  const shutdownTimeout = options.shutdownTimeout ?? 5000;
+  let closing: Promise<void> | undefined;
+  const isClosing = (): boolean => closing !== undefined;
+
+  const routes = new Map<string, Route>();
+  routes.set(
+    '/healthz',
+    healthzRoute({ hub, transportName, startedAt: Date.now(), closing: isClosing }),
+  );
+  if (metrics !== undefined) routes.set('/metrics', metricsRoute(metrics.registry, logger));
+  if (options.devTokens !== undefined) {
+    routes.set('/dev-tokens.json', devTokensRoute(options.devTokens));
+  }
+  const handler = createRouter({
+    hubPath,
+    mercure,
+    routes,
+    webUi: (options.webUi ?? true) ? createWebUi() : undefined,
+    logger,
+    closing: isClosing,
+  });
+
+  const secure =
+    options.tls === undefined ? undefined : createSecureHubServer(options.tls, handler);
+  const plain = secure === undefined ? createServer({ requestTimeout: 0 }, handler) : undefined;
+  const server: Server | Http2SecureServer = secure?.server ?? (plain as Server);
+  if (plain !== undefined) {
+    // An SSE response lives as long as the client wants it; heartbeats keep it busy.
+    plain.headersTimeout = 30_000;
+    plain.keepAliveTimeout = 5_000;
+  }
+
+  // The front door reads plain HTTP/1.x; over TLS every request goes to the
+  // secure server (HTTP/2 multiplexes streams anyway).
+  const front =
+    plain !== undefined && (options.leanSubscribers ?? true)
+      ? createSubscriberFront({
+          hubPath,
+          httpServer: plain,
+          subscribe: (head, socket) => mercure.subscribeRaw(head, socket),
+          closing: isClosing,
+          headersTimeout: plain.headersTimeout,
+        })
+      : undefined;
+
+  function closed(listener: NetServer): Promise<void> {
+    return listener.listening
+      ? new Promise<void>((resolve) => {
+          listener.close(() => {
+            resolve();
+          });
+        })
+      : Promise.resolve();
+  }
+
+  async function shutdown(): Promise<void> {
+    logger?.info({ subscribers: hub.subscriberCount }, 'shutting down');
+    const serverClosed = Promise.all([closed(server), front ? closed(front.server) : undefined]);
+    await hub.close();
+    plain?.closeIdleConnections();
+    front?.closeIdle();
+    secure?.closeIdle();
+    const timer = setTimeout(() => {
+      logger?.warn('connections still open at shutdown: destroying them');
+      plain?.closeAllConnections();
+      secure?.destroyAll();
+      front?.destroySockets();
+    }, shutdownTimeout);
+    timer.unref();
+    await serverClosed;
+    clearTimeout(timer);
+    logger?.info('shut down');
+  }
+
+  return {
+    server,
+    listener: front?.server ?? server,
+    hub,
+    handler,
+    registry: metrics?.registry,
+    async listen(port = 3000, host?: string) {
+      const listener = front?.server ?? server;
+      await new Promise<void>((resolve, reject) => {
+        listener.once('error', reject);
+        listener.listen(port, host, () => {
+          listener.off('error', reject);
+          resolve();
+        });
+      });
+      return listener.address() as AddressInfo;
+    },
+    close() {
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,8 @@
+// `ssehub/http`: the standalone hub server, and (re-exported) the Mercure
+// endpoint's parts from `ssehub/mercure`.
+export { createHubServer } from './hub-server.js';
+export type { DevTokens, HubServer, HubServerOptions } from './hub-server.js';
+export type { TlsOptions } from './secure-server.js';
+export { createHubMetrics } from './metrics.js';
+export type { HubMetrics, HubMetricsOptions, HubStatsSnapshot } from './metrics.js';
+export * from '../mercure/index.js';

@@ -1,0 +1,40 @@
+/**
+ * `GET /healthz`: 200 JSON `{ status, uptime, subscribers, transport,
+ * transportReachable }`; status `"ok"`, or `"degraded"` while the transport
+ * (Redis) is unreachable: still 200, because live streams stay open with
+ * their heartbeats and restarting this process would not bring Redis back
+ * (publishing answers 503 meanwhile). During shutdown: 503, `"closing"`.
+ */
+import type { Hub } from '../../hub/hub.js';
+import { sendBody } from '../../mercure/node-reply.js';
+import type { Route } from './route.js';
+
+export interface HealthState {
+  readonly hub: Hub;
+  readonly transportName: string;
+  readonly startedAt: number;
+  closing(): boolean;
+}
+
+export function healthzRoute(state: HealthState): Route {
+  return (_req, res, head) => {
+    const { hub } = state;
+    const closing = state.closing();
+    const transportReachable = hub.transport.reachable?.() ?? true;
+    const body = JSON.stringify({
+      status: closing ? 'closing' : transportReachable ? 'ok' : 'degraded',
+      uptime: Math.round((Date.now() - state.startedAt) / 1000),
+      subscribers: hub.subscriberCount,
+      transport: state.transportName,
+      transportReachable,
+    });
+    sendBody(
+      res,
+      closing ? 503 : 200,
+      'application/json; charset=utf-8',
+      body,
+      { 'cache-control': 'no-store' },
+      head,
+    );
+  };
+}

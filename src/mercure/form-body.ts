@@ -1,0 +1,92 @@
+/**
+ * Reads an `application/x-www-form-urlencoded` request body within a size
+ * limit.
+ *
+ * Limits: the body is refused with 413 as soon as `Content-Length` or the
+ * bytes received go past `maxBytes`; at most `maxBytes` are ever held. The
+ * 413 answer closes the connection (`Connection: close` on HTTP/1.1), so the
+ * rest of an oversized body is not read.
+ *
+ * @see https://url.spec.whatwg.org/#application/x-www-form-urlencoded
+ */
+import type { NodeSseRequest } from '../response/index.js';
+import { HttpError } from './refusal.js';
+
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+
+/**
+ * Checks the request's `Content-Type` (parameters such as `charset` allowed).
+ *
+ * @throws {HttpError} 415 naming the expected type.
+ */
+export function checkFormContentType(req: NodeSseRequest): void {
+  const header = req.headers['content-type'];
+  const type = header?.split(';', 1)[0]?.trim().toLowerCase();
+  if (type !== FORM_TYPE) {
+    throw new HttpError(
+      415,
+      header === undefined
+        ? `missing Content-Type: expected "${FORM_TYPE}"`
+        : `unsupported Content-Type "${header}": expected "${FORM_TYPE}"`,
+      { accept: FORM_TYPE },
+    );
+  }
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
+    throw new HttpError(415, `unsupported Content-Encoding "${encoding}"`);
+  }
+}
+
+function tooLarge(req: NodeSseRequest, maxBytes: number): HttpError {
+  // HTTP/2 forbids connection-specific headers; there the stream is reset instead.
+  const headers = req.httpVersionMajor === 1 ? { connection: 'close' } : undefined;
+  return new HttpError(413, `request body exceeds ${maxBytes} bytes`, headers);
+}
+
+/**
+ * Reads the body and parses it as form fields (`+` is a space, `%XX` bytes
+ * are UTF-8, invalid sequences become U+FFFD).
+ *
+ * @throws {HttpError} 413 when the body is larger than `maxBytes`.
+ */
+export async function readFormBody(
+  req: NodeSseRequest,
+  maxBytes: number,
+): Promise<URLSearchParams> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge(req, maxBytes);
+  // Listeners rather than `for await`: leaving an async iterator early
+  // destroys the request, and the client would get a reset, not the 413.
+  const body = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    const onData = (chunk: Buffer | string): void => {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += buffer.byteLength;
+      if (size > maxBytes) {
+        cleanup();
+        req.pause();
+        reject(tooLarge(req, maxBytes));
+        return;
+      }
+      chunks.push(buffer);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onError = (error: Error): void => {
+      cleanup();
+      reject(error);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+  return new URLSearchParams(body.toString('utf8'));
+}

@@ -1,0 +1,147 @@
+/**
+ * The Mercure endpoint as one request handler: `GET` subscribes, `POST`
+ * publishes, `OPTIONS` answers CORS preflights, anything else is 405.
+ *
+ * Usable with node:http, the node:http2 compatibility API, and as
+ * Connect/Express middleware (requests for other paths go to `next`); the hub
+ * server's front door calls {@link MercureHandler.subscribeRaw} for the
+ * subscribe requests it serves on the bare socket. Every subscribe request,
+ * whatever the path, goes through `planSubscription` with the JWT authorizer:
+ * same request, same answer.
+ *
+ * @see https://github.com/dunglas/mercure/blob/v0.24.2/spec/mercure.md
+ */
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
+import type { NodeSseRequest, NodeSseResponse } from '../response/adapters/node-http.js';
+import type { RawRequestHead } from '../response/adapters/raw-socket.js';
+import { splitTarget } from '../response/request-target.js';
+import { answerNode, dropConnection, nodeRequestView, writeNodeRefusal } from './answer-node.js';
+import { answerRaw, rawRequestView } from './answer-raw.js';
+import { corsHeaders, CORS_ALLOWED_METHODS, isPreflight, preflightHeaders } from './cors.js';
+import type { HubEndpoint } from './hub-endpoint.js';
+import { jwtAuthorizer } from './jwt-authorizer.js';
+import { resolveMercureOptions, type MercureHandlerOptions } from './options.js';
+import { createPublishHandler } from './publish.js';
+import { HttpError, refusalFor, type Refusal } from './refusal.js';
+import { sendError } from './node-reply.js';
+import { planSubscription, type SubscribePolicy } from './subscribe-core.js';
+import type { RequestView } from './subscribe-request.js';
+
+/** A request handler; `next` (middleware style) gets requests for other paths. */
+export interface MercureHandler {
+  (req: NodeSseRequest, res: NodeSseResponse, next?: (error?: unknown) => void): void;
+  /**
+   * Serves a subscribe request whose head the hub server's front door read,
+   * on the bare socket: the stream, or the refusal (then the connection
+   * closes).
+   */
+  subscribeRaw(head: RawRequestHead, socket: Socket): Promise<void>;
+}
+
+/** The request target with the `authorization` query parameter (a JWT) redacted, for logs. */
+export function redactTarget(url: string | undefined): string {
+  return (url ?? '/').replace(/([?&]authorization=)[^&#]*/gi, '$1[redacted]');
+}
+
+/**
+ * Creates the handler of the Mercure endpoint for `hub`.
+ *
+ * @example
+ * const hub = createHub();
+ * const mercure = createMercureHandler(hub, { jwtKey: process.env.JWT_KEY });
+ * http.createServer((req, res) => mercure(req, res)).listen(3000);
+ *
+ * @throws {SseError} `SSE_ERR_INVALID_OPTION` naming the option.
+ */
+export function createMercureHandler(
+  hub: HubEndpoint,
+  options: MercureHandlerOptions = {},
+): MercureHandler {
+  const resolved = resolveMercureOptions(options);
+  const { logger, onError } = resolved;
+  const publish = createPublishHandler(hub, resolved);
+  const authorize = jwtAuthorizer(resolved);
+  const maxBufferedBytes = resolved.maxBufferedBytes;
+  // The stream settings of the endpoint's options win over the hub's.
+  const subscribeHub = {
+    prepare: hub.prepare.bind(hub),
+    options: {
+      ...hub.options,
+      heartbeatInterval: resolved.heartbeatInterval,
+      ...(maxBufferedBytes === undefined ? {} : { maxBufferedBytes }),
+    },
+  };
+
+  /** Logs and counts a refusal; `view` names the request. */
+  function report(view: RequestView, refusal: Refusal): void {
+    onError?.(refusal.status, refusal.message);
+    const context = { method: view.method, url: redactTarget(view.url), status: refusal.status };
+    if (refusal.internal) logger?.error({ ...context, err: refusal.cause }, 'request failed');
+    else if (refusal.transient) {
+      logger?.warn(
+        { ...context, code: refusal.code, reason: refusal.message },
+        'subscribe request dropped: the hub cannot serve it right now',
+      );
+    } else logger?.info({ ...context, reason: refusal.message }, 'request refused');
+  }
+
+  async function subscribe(view: RequestView, cors: OutgoingHttpHeaders) {
+    const policy: SubscribePolicy = { authorize, headers: cors };
+    const outcome = await planSubscription(subscribeHub, view, policy);
+    if (!outcome.ok) report(view, outcome.refusal);
+    return outcome;
+  }
+
+  const handler = (req: NodeSseRequest, res: NodeSseResponse, next?: (error?: unknown) => void) => {
+    const { path } = splitTarget(req.url);
+    if (path !== resolved.path) {
+      if (next !== undefined) next();
+      else sendError(res, 404, `not found: ${path}`);
+      return;
+    }
+    const cors = corsHeaders(resolved.cors, req);
+    const view = nodeRequestView(req);
+    if (req.method === 'OPTIONS') {
+      const headers = isPreflight(req) ? preflightHeaders(resolved.cors, req) : undefined;
+      res.writeHead(204, headers ?? { ...cors, allow: CORS_ALLOWED_METHODS });
+      res.end();
+      return;
+    }
+    if (req.method === 'GET') {
+      void subscribe(view, cors).then(
+        (outcome) => {
+          answerNode(req, res, outcome, cors, logger);
+        },
+        (error: unknown) => {
+          // planSubscription never rejects; a failure here is writing the answer.
+          logger?.error({ err: error, url: redactTarget(req.url) }, 'subscribe failed');
+          dropConnection(req);
+        },
+      );
+      return;
+    }
+    const handling =
+      req.method === 'POST'
+        ? publish(req, res, splitTarget(req.url).query, cors)
+        : Promise.reject(
+            new HttpError(405, `method ${String(req.method)} not allowed: use GET or POST`, {
+              allow: CORS_ALLOWED_METHODS,
+            }),
+          );
+    handling.catch((error: unknown) => {
+      const refusal = refusalFor(error);
+      // A publisher is told, with a status: 503 when the transport is away.
+      report(view, { ...refusal, transient: false });
+      writeNodeRefusal(res, refusal, cors);
+    });
+  };
+
+  return Object.assign(handler, {
+    async subscribeRaw(head: RawRequestHead, socket: Socket): Promise<void> {
+      const cors = corsHeaders(resolved.cors, { headers: head.headers });
+      const outcome = await subscribe(rawRequestView(head), cors);
+      answerRaw(socket, head, outcome, cors, logger);
+    },
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * `POST /.well-known/mercure`: a publisher sends one update as form fields.
+ *
+ * Order of checks (each refusal publishes nothing): token (401), content
+ * type (415), body size (413), fields (400, 413 for `data`), topics against
+ * the token's `mercure.publish` selectors (403), then `hub.publish`.
+ *
+ * Fields ([spec] "Publication"): `topic` (repeatable: the first is the
+ * canonical topic, the others alternates), `data`, `private` (present with
+ * any value, even empty, means private; Mercure recommends `on`), `id`,
+ * `type`, `retry`. Unknown fields are ignored. An empty `id`, `type` or
+ * `retry` counts as absent, as in the Go hub.
+ *
+ * @see https://github.com/dunglas/mercure/blob/v0.24.2/spec/mercure.md#publication
+ * @see https://github.com/dunglas/mercure/blob/v0.24.2/publish.go
+ */
+import type { OutgoingHttpHeaders } from 'node:http';
+import { SseError } from '../protocol/sse-error.js';
+import { TopicMatcher, type PublishInput } from '../hub/index.js';
+import type { NodeSseRequest, NodeSseResponse } from '../response/index.js';
+import { checkCookieOrigin, findToken, verifyToken, type VerifiedToken } from './authorize.js';
+import { checkFormContentType, readFormBody } from './form-body.js';
+import type { HubEndpoint } from './hub-endpoint.js';
+import { nodeRequestView } from './answer-node.js';
+import { sendBody } from './node-reply.js';
+import type { ResolvedMercureOptions } from './options.js';
+
+const DIGITS = /^[0-9]+$/;
+
+/** The first value of a field, with `''` meaning absent. */
+function optional(form: URLSearchParams, name: string): string | undefined {
+  const value = form.get(name);
+  return value === null || value === '' ? undefined : value;
+}
+
+/**
+ * Reads the form fields of an update, as given: the hub checks them
+ * (`hub.validate`), with the same rules and messages as for `hub.publish`.
+ * `retry` that is not all digits becomes `NaN` (refused by the hub).
+ */
+export function readPublishForm(form: URLSearchParams): PublishInput & { topics: string[] } {
+  const retryText = optional(form, 'retry');
+  return {
+    topics: form.getAll('topic'),
+    data: form.get('data') ?? '',
+    id: optional(form, 'id'),
+    type: optional(form, 'type'),
+    retry:
+      retryText === undefined ? undefined : DIGITS.test(retryText) ? Number(retryText) : Number.NaN,
+    private: form.has('private'),
+  };
+}
+
+/**
+ * Does the publisher's token cover every topic of the update? [spec] "the
+ * hub MUST check that every topic of the update to dispatch matches at least
+ * one of the topic selectors contained in `mercure.publish`".
+ *
+ * @throws {SseError} `SSE_ERR_FORBIDDEN` naming the first topic not covered.
+ */
+export function authorizePublish(
+  token: VerifiedToken,
+  topics: readonly string[],
+  matcher: TopicMatcher,
+): void {
+  const selectors = token.mercure.publish;
+  if (selectors === undefined || selectors.length === 0) {
+    throw new SseError('SSE_ERR_FORBIDDEN', 'the token has no "mercure.publish" claim');
+  }
+  if (selectors.includes('*')) return;
+  for (const topic of topics) {
+    if (!selectors.some((selector) => matcher.match(selector, topic))) {
+      throw new SseError('SSE_ERR_FORBIDDEN', `not allowed to publish to "${topic}"`);
+    }
+  }
+}
+
+/** A publish request handler bound to a hub and options. */
+export function createPublishHandler(
+  hub: HubEndpoint,
+  options: ResolvedMercureOptions,
+): (
+  req: NodeSseRequest,
+  res: NodeSseResponse,
+  query: URLSearchParams,
+  headers: OutgoingHttpHeaders,
+) => Promise<void> {
+  // One matcher for publish authorization: compiled templates are reused
+  // across requests, with the matcher's own bounds.
+  const matcher = new TopicMatcher();
+  return async (req, res, query, headers) => {
+    const key = options.publisherKey;
+    const found = findToken(nodeRequestView(req).header, query, options.cookieName);
+    if (found === undefined) {
+      throw new SseError(
+        'SSE_ERR_UNAUTHORIZED',
+        `missing token: send "Authorization: Bearer <jwt>" (or the "authorization" parameter, or the "${options.cookieName}" cookie)`,
+      );
+    }
+    if (key === undefined) {
+      throw new SseError('SSE_ERR_UNAUTHORIZED', 'publishing is disabled: no publisher key');
+    }
+    if (found.source === 'cookie') {
+      checkCookieOrigin(req, options.publishOrigins, options.cookieName);
+    }
+    const token = await verifyToken(found.token, key, options.clockTolerance);
+    checkFormContentType(req);
+    const form = await readFormBody(req, options.maxBodyBytes);
+    // Checked before authorization: nothing is matched (or cached) for an
+    // update the hub would refuse anyway.
+    const update = hub.validate(readPublishForm(form));
+    authorizePublish(token, update.topics, matcher);
+    const id = await hub.publish(update);
+    options.logger?.debug(
+      { id, topics: update.topics, private: update.private, bytes: Buffer.byteLength(update.data) },
+      'update published',
+    );
+    sendBody(res, 200, 'text/plain; charset=utf-8', id, {
+      ...headers,
+      'cache-control': 'no-store',
+    });
+  };
+}

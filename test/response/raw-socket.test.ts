@@ -1,0 +1,84 @@
+/**
+ * createRawSseStream on a real socket pair: what it refuses before writing,
+ * and how it notices a socket that is already gone.
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect, createServer, type Socket } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { isSseError } from '../../src/protocol/sse-error.js';
+import { createRawSseStream, type RawRequestHead } from '../../src/response/index.js';
+import { within } from './helpers.js';
+
+const HEAD: RawRequestHead = {
+  method: 'GET',
+  url: '/events?lastEventID=q1',
+  httpVersionMinor: 1,
+  headers: { host: 'x' },
+};
+
+void describe('createRawSseStream', () => {
+  const server = createServer();
+  const accepted: Socket[] = [];
+  let port = 0;
+  before(async () => {
+    server.on('connection', (socket) => accepted.push(socket));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    port = (server.address() as { port: number }).port;
+  });
+  after(() => {
+    for (const socket of accepted) socket.destroy();
+    server.close();
+  });
+
+  async function pair(): Promise<{ serverSide: Socket; client: Socket; received: () => string }> {
+    const client = connect(port, '127.0.0.1');
+    let text = '';
+    client.setEncoding('latin1');
+    client.on('data', (data: string) => {
+      text += data;
+    });
+    await within(once(server, 'connection'), 'the connection');
+    return { serverSide: accepted.at(-1) as Socket, client, received: () => text };
+  }
+
+  void it('refuses a header with CR/LF or a bad name before writing anything', async () => {
+    const { serverSide, client, received } = await pair();
+    for (const headers of [{ 'x-a': 'ok\r\nx-injected: 1' }, { 'bad name': 'v' }]) {
+      assert.throws(
+        () => createRawSseStream(serverSide, HEAD, { headers, heartbeatInterval: false }),
+        (error: unknown) =>
+          isSseError(error, 'SSE_ERR_INVALID_OPTION') && error.field === 'headers',
+      );
+    }
+    // Nothing reached the client: a valid stream's head is the first thing it sees.
+    const stream = createRawSseStream(serverSide, HEAD, { heartbeatInterval: false });
+    assert.equal(stream.lastEventId, 'q1');
+    stream.send({ data: 'hi' });
+    await within(
+      new Promise<void>((resolve) => {
+        const check = (): void => {
+          if (received().includes('data: hi')) resolve();
+          else setTimeout(check, 5);
+        };
+        check();
+      }),
+      'the frame',
+    );
+    assert.match(received(), /^HTTP\/1\.1 200 OK\r\n/);
+    assert.doesNotMatch(received(), /x-injected/);
+    stream.close();
+    client.destroy();
+  });
+
+  void it('a write to a socket that is already gone closes the stream, writing nothing', async () => {
+    const { serverSide, client } = await pair();
+    const stream = createRawSseStream(serverSide, HEAD, { heartbeatInterval: false });
+    serverSide.destroy();
+    assert.equal(stream.send({ data: 'late' }), false);
+    assert.equal(stream.closed, true);
+    assert.equal(stream.send({ data: 'later' }), false);
+    client.destroy();
+  });
+});
