@@ -22,8 +22,15 @@ export type { HubErrorCode } from './errors.js';
 export { Subscription } from './subscription.js';
 export type { SubscriptionReady } from './subscription.js';
 export type { DisconnectReason } from './subscriber.js';
-export { ANY_TOPIC, TopicMatcher, isExactSelector } from './topic-selector.js';
-export type { TopicMatcherOptions } from './topic-selector.js';
+export {
+  ANY_TOPIC,
+  MAX_SELECTOR_LENGTH,
+  MAX_TEMPLATE_VARIABLES,
+  TopicMatcher,
+  compileSelector,
+  isExactSelector,
+} from './topic-selector.js';
+export type { CompiledSelector, TopicMatcherOptions } from './topic-selector.js';
 export { EARLIEST } from './create-update.js';
 export {
   createMemoryTransport,

@@ -10,21 +10,36 @@
  *   `…/books/1/reviews`). A template also matches a topic equal to its own
  *   text, as the Go hub does.
  *
- * Reverse matching uses `uri-templates` in strict mode: a linear scan over the
- * template's literal parts (no regular expression built from user input, so
- * no catastrophic backtracking), with each variable's value checked against
- * its operator's allowed characters (`{id}` cannot span `/`, `{+path}` can).
- * A malformed template (`{`, `a{b}}`: not RFC 6570 syntax) matches nothing
- * but its own text.
+ * Reverse matching is exact (`uri-template-match.ts`): a topic matches only
+ * when some assignment of the variables expands to it byte for byte, with
+ * each operator's allowed characters (`{id}` cannot span `/`, `{+path}`
+ * can), prefix modifiers (`{id:2}` covers at most two characters) and named
+ * parameters (`{?x}` covers `?x=1`, never `?y=1`) respected. An over-match
+ * here would leak private updates (subscribe) or let a publisher write to
+ * topics it was not given (publish). Mind the explode modifier in
+ * authorization claims: `{?x*}` covers any parameter names (`?y=1&z=2`), as
+ * RFC 6570 expands an associative array with its own keys (§3.2.8).
+ * Literals are compared as written, non-ASCII ones included (topics and
+ * selectors are IRIs; see `uri-template-expand.ts`).
  *
- * Cost model: a selector is compiled once (bounded cache of compiled
- * templates); each compiled template keeps a bounded cache of topic → result.
- * Exact selectors never reach this cache: the hub indexes them in a Map.
+ * A malformed template (`{`, `a{b}}`: not RFC 6570 syntax), one over the
+ * limits (`MAX_SELECTOR_LENGTH`, `MAX_TEMPLATE_VARIABLES`) and one naming a
+ * variable twice match nothing but their own text.
+ *
+ * Cost model: compiling is O(selector length); one match is O(topic length ×
+ * selector states) in the worst case, whatever the input (no backtracking, no
+ * regular expression built from input), so no cache is needed for safety.
+ * {@link TopicMatcher} still keeps compiled selectors (bounded) and per
+ * selector results (bounded) as an optimisation; exact selectors never reach
+ * it: the hub indexes them in a Map.
  *
  * @see https://github.com/dunglas/mercure/blob/v0.24.2/spec/mercure.md (Subscription)
  * @see https://www.rfc-editor.org/rfc/rfc6570
  */
-import uriTemplates from 'uri-templates';
+import { compileUriTemplate, repeatedVariable } from './uri-template-match.js';
+import { parseUriTemplate } from './uri-template-parse.js';
+
+export { MAX_SELECTOR_LENGTH, MAX_TEMPLATE_VARIABLES } from './uri-template-parse.js';
 
 /** The wildcard selector. */
 export const ANY_TOPIC = '*';
@@ -34,43 +49,48 @@ export function isExactSelector(selector: string): boolean {
   return selector !== ANY_TOPIC && !selector.includes('{');
 }
 
-interface CompiledTemplate {
-  readonly test: (topic: string) => boolean;
-  /** topic → result; cleared when it reaches the per-selector bound. */
-  readonly results: Map<string, boolean>;
+/** A selector compiled once, matched many times. */
+export interface CompiledSelector {
+  /** The selector as given. */
+  readonly selector: string;
+  /**
+   * `any` (`*`), `exact` (no `{`), `template` (a well-formed RFC 6570
+   * template), `malformed` (has `{` but is not one, is over a limit, or
+   * names a variable twice).
+   */
+  readonly kind: 'any' | 'exact' | 'template' | 'malformed';
+  /** Does the selector cover `topic`? Linear in `topic` for a given selector. */
+  match(topic: string): boolean;
 }
-
-const STRICT = { strict: true } as const;
 
 /**
- * RFC 6570 §2 template syntax: literals and `{operator? varspec,…}` with
- * `varspec = varname (":" max-length | "*")?`. Each alternative starts with
- * a different character, so matching is linear.
+ * Compiles a topic selector: O(selector length) time and memory.
+ *
+ * Security contract: `match` never over-matches (see the file comment), and
+ * its cost is bounded by the selector limits whatever the input.
  */
-const WELL_FORMED =
-  /^(?:[^{}]|\{[+#./;?&]?[A-Za-z0-9_%.]+(?::[1-9]\d{0,3}|\*)?(?:,[A-Za-z0-9_%.]+(?::[1-9]\d{0,3}|\*)?)*\})*$/;
-
-function matchesNothing(): boolean {
-  return false;
+export function compileSelector(selector: string): CompiledSelector {
+  if (selector === ANY_TOPIC) return { selector, kind: 'any', match: () => true };
+  const equals = (topic: string): boolean => topic === selector;
+  if (!selector.includes('{')) return { selector, kind: 'exact', match: equals };
+  const parsed = parseUriTemplate(selector);
+  // A malformed template (or one naming a variable twice) matches only its own text.
+  if (!parsed.ok || repeatedVariable(parsed.template) !== undefined) {
+    return { selector, kind: 'malformed', match: equals };
+  }
+  const matcher = compileUriTemplate(parsed.template);
+  return {
+    selector,
+    kind: 'template',
+    // A template also matches its own text, as the Go hub does.
+    match: (topic) => topic === selector || matcher.match(topic),
+  };
 }
 
-function compileTemplate(selector: string): CompiledTemplate {
-  // A malformed template matches only its own text (checked before the cache).
-  if (!WELL_FORMED.test(selector)) return { test: matchesNothing, results: new Map() };
-  let test: (topic: string) => boolean;
-  try {
-    const template = uriTemplates(selector);
-    test = (topic) => {
-      try {
-        return template.test(topic, STRICT);
-      } catch {
-        return false;
-      }
-    };
-  } catch {
-    test = matchesNothing;
-  }
-  return { test, results: new Map() };
+interface CachedSelector {
+  readonly compiled: CompiledSelector;
+  /** topic → result; cleared when it reaches the per-selector bound. */
+  readonly results: Map<string, boolean>;
 }
 
 /** Options of a {@link TopicMatcher}. */
@@ -93,10 +113,11 @@ export interface TopicMatcherOptions {
 
 /**
  * Matches topics against selectors, compiling each template once and caching
- * results with a bound. One per hub; not shared between hubs.
+ * results with a bound (an optimisation: see {@link compileSelector} for the
+ * cost without it). One per hub; not shared between hubs.
  */
 export class TopicMatcher {
-  readonly #compiled = new Map<string, CompiledTemplate>();
+  readonly #compiled = new Map<string, CachedSelector>();
   readonly #maxSelectors: number;
   readonly #maxResults: number;
 
@@ -116,12 +137,12 @@ export class TopicMatcher {
         const oldest = this.#compiled.keys().next().value;
         if (oldest !== undefined) this.#compiled.delete(oldest);
       }
-      compiled = compileTemplate(selector);
+      compiled = { compiled: compileSelector(selector), results: new Map() };
       this.#compiled.set(selector, compiled);
     }
     const cached = compiled.results.get(topic);
     if (cached !== undefined) return cached;
-    const result = compiled.test(topic);
+    const result = compiled.compiled.match(topic);
     if (compiled.results.size >= this.#maxResults) compiled.results.clear();
     compiled.results.set(topic, result);
     return result;

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TopicMatcher, isExactSelector } from '../../src/hub/topic-selector.js';
+import { TopicMatcher, compileSelector, isExactSelector } from '../../src/hub/topic-selector.js';
 
 void describe('TopicMatcher', () => {
   const cases: [selector: string, topic: string, expected: boolean][] = [
@@ -64,5 +64,30 @@ void describe('TopicMatcher', () => {
     assert.equal(matcher.matchAny(['a', 'https://e.com/{id}'], ['z', 'https://e.com/9']), true);
     assert.equal(matcher.matchAny(['a'], ['b', 'c']), false);
     assert.equal(matcher.matchAny([], ['a']), false);
+  });
+});
+
+void describe('compileSelector', () => {
+  void it('classifies selectors', () => {
+    assert.equal(compileSelector('*').kind, 'any');
+    assert.equal(compileSelector('https://e.com/a').kind, 'exact');
+    assert.equal(compileSelector('https://e.com/{id}').kind, 'template');
+    assert.equal(compileSelector('https://e.com/{').kind, 'malformed');
+    // One variable twice: not matchable exactly, so treated as malformed.
+    assert.equal(compileSelector('https://e.com/{id}/{id}').kind, 'malformed');
+  });
+
+  void it('matches as the TopicMatcher does', () => {
+    const template = compileSelector('https://e.com/books/{id}{?lang}');
+    assert.equal(template.match('https://e.com/books/1'), true);
+    assert.equal(template.match('https://e.com/books/1?lang=fr'), true);
+    assert.equal(template.match('https://e.com/books/1?page=2'), false);
+    assert.equal(template.match('https://e.com/books/{id}{?lang}'), true);
+    assert.equal(compileSelector('*').match('anything'), true);
+    assert.equal(compileSelector('a').match('a'), true);
+    assert.equal(compileSelector('a').match('A'), false);
+    const malformed = compileSelector('https://e.com/{id}/{id}');
+    assert.equal(malformed.match('https://e.com/1/1'), false);
+    assert.equal(malformed.match('https://e.com/{id}/{id}'), true);
   });
 });
