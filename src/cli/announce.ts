@@ -1,0 +1,72 @@
+/**
+ * What `ssehub serve` says when it is ready: the `listening on` line (last:
+ * tools wait for it) and, in development mode, the banner with a token and a
+ * curl line to publish with.
+ */
+import type { Logger } from 'pino';
+import type { DevTokens } from '../hub-server/index.js';
+
+/** What `--dev` adds: keys, tokens and the banner. */
+export interface DevSetup {
+  tokens: DevTokens;
+  key: string;
+  keyIsDefault: boolean;
+}
+
+function devBanner(url: string, hubUrl: string, dev: DevSetup): string {
+  const topic = 'https://example.com/demo';
+  return [
+    '',
+    'ssehub development mode: do not expose this server.',
+    `  page:            ${url}`,
+    `  hub:             ${hubUrl}`,
+    `  JWT key (HS256): ${dev.key}${dev.keyIsDefault ? '  (the well-known development key)' : ''}`,
+    `  publisher JWT:   ${dev.tokens.publisherToken}`,
+    '',
+    'Publish:',
+    `  curl -d 'topic=${topic}' -d 'data=hello' -H 'Authorization: Bearer ${dev.tokens.publisherToken}' ${hubUrl}`,
+    'Subscribe:',
+    `  curl -N '${hubUrl}?topic=*'`,
+    '',
+  ].join('\n');
+}
+
+function formatUrl(host: string, port: number, secure: boolean): string {
+  const shown =
+    host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `${secure ? 'https' : 'http'}://${shown}:${port}/`;
+}
+
+/**
+ * Logs the ready line (last: tools wait for `listening on`) and, in
+ * development mode, the banner with a token and a curl line.
+ */
+export function announce(
+  logger: Logger,
+  host: string,
+  port: number,
+  secure: boolean,
+  dev: DevSetup | undefined,
+  details: Record<string, unknown>,
+): void {
+  const url = formatUrl(host, port, secure);
+  const hubUrl = new URL('.well-known/mercure', url).href;
+  if (dev !== undefined) {
+    const curl = `curl -d 'topic=https://example.com/demo' -d 'data=hello' -H 'Authorization: Bearer ${dev.tokens.publisherToken}' ${hubUrl}`;
+    logger.warn(
+      {
+        jwtKey: dev.key,
+        jwtKeyIsDevelopmentDefault: dev.keyIsDefault,
+        publisherToken: dev.tokens.publisherToken,
+        subscriberToken: dev.tokens.subscriberToken,
+        curl,
+      },
+      `development mode: JWT key "${dev.key}"; publish with: ${curl}`,
+    );
+    process.stderr.write(devBanner(url, hubUrl, dev));
+  }
+  logger.info(
+    { url, hub: hubUrl, port, host, ...details, dev: dev !== undefined, pid: process.pid },
+    `listening on ${url}`,
+  );
+}

@@ -1,0 +1,261 @@
+/**
+ * The flags of `ssehub serve`: names, values, defaults and help, in help
+ * order (the README's flag table is checked against them), and which flag
+ * sets which option of the http layer (for error messages).
+ */
+import { DEFAULT_SYMBOLS } from '../demo/index.js';
+import { JWT_ALGORITHMS } from '../mercure/index.js';
+import type { FlagSpec } from './flags.js';
+import { DEV_JWT_KEY } from './keys.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The flags of `ssehub serve`, in help order. */
+export const SERVE_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'port',
+    type: 'string',
+    short: 'p',
+    value: '<n>',
+    default: '3000',
+    description: 'TCP port to listen on (0: any free port)',
+  },
+  {
+    name: 'host',
+    type: 'string',
+    value: '<addr>',
+    default: 'localhost',
+    description: 'Address to listen on; 0.0.0.0 (or ::) in containers',
+  },
+  {
+    name: 'jwt-key',
+    type: 'string',
+    value: '<key>',
+    description:
+      'Key verifying publisher and subscriber JWTs: the HMAC secret, or a PEM public key (text or file path) for RS*/PS*/ES*',
+  },
+  {
+    name: 'publisher-jwt-key',
+    type: 'string',
+    value: '<key>',
+    default: '--jwt-key',
+    description: 'Key verifying publisher JWTs',
+  },
+  {
+    name: 'subscriber-jwt-key',
+    type: 'string',
+    value: '<key>',
+    default: '--jwt-key',
+    description: 'Key verifying subscriber JWTs',
+  },
+  {
+    name: 'jwt-alg',
+    type: 'string',
+    value: '<alg>',
+    default: 'HS256',
+    description: `JWT algorithm, the only one accepted (${JWT_ALGORITHMS.join(', ')})`,
+  },
+  {
+    name: 'publisher-jwt-alg',
+    type: 'string',
+    value: '<alg>',
+    default: '--jwt-alg',
+    description: 'Algorithm of publisher JWTs',
+  },
+  {
+    name: 'subscriber-jwt-alg',
+    type: 'string',
+    value: '<alg>',
+    default: '--jwt-alg',
+    description: 'Algorithm of subscriber JWTs',
+  },
+  {
+    name: 'anonymous',
+    type: 'boolean',
+    default: 'false (true with --dev)',
+    description: 'Let subscribers without a token receive public updates',
+  },
+  {
+    name: 'cors-origin',
+    type: 'string',
+    multiple: true,
+    value: '<origin>',
+    default: 'none',
+    description: 'Origin allowed to use the hub from a browser on another site, or * for any',
+  },
+  {
+    name: 'publish-origin',
+    type: 'string',
+    multiple: true,
+    value: '<origin>',
+    default: 'none',
+    description: 'Origin allowed to publish with the cookie (CSRF protection), or *',
+  },
+  {
+    name: 'cookie-name',
+    type: 'string',
+    value: '<name>',
+    default: 'mercureAuthorization',
+    description: 'Name of the authorization cookie',
+  },
+  {
+    name: 'clock-tolerance',
+    type: 'string',
+    value: '<s>',
+    default: '0',
+    description: 'Seconds of clock skew tolerated on JWT exp and nbf',
+  },
+  {
+    name: 'transport',
+    type: 'string',
+    value: '<url>',
+    default: 'memory',
+    description:
+      'Where updates travel and history lives: memory (one process), or a Redis URL (redis://[user:password@]host:port[/db], rediss:// for TLS) shared by every hub process',
+  },
+  {
+    name: 'redis-key-prefix',
+    type: 'string',
+    value: '<prefix>',
+    default: 'ssehub',
+    description:
+      'Prefix of the Redis keys ({<prefix>}:updates, {<prefix>}:ids); hubs sharing a prefix share updates and history',
+  },
+  {
+    name: 'workers',
+    type: 'string',
+    value: '<n>',
+    default: '1',
+    description:
+      'Processes serving the port (node:cluster), e.g. one per core; more than 1 needs a Redis --transport',
+  },
+  {
+    name: 'history-size',
+    type: 'string',
+    value: '<n>',
+    default: '1000',
+    description: 'Updates kept for Last-Event-ID replay',
+  },
+  {
+    name: 'heartbeat',
+    type: 'string',
+    value: '<ms>',
+    default: '15000',
+    description: 'Heartbeat interval of idle streams in ms (0: none)',
+  },
+  {
+    name: 'max-data-bytes',
+    type: 'string',
+    value: '<n>',
+    default: '1048576',
+    description: 'Largest "data" of an update, in bytes (then 413)',
+  },
+  {
+    name: 'max-topics',
+    type: 'string',
+    value: '<n>',
+    default: '100',
+    description: 'Most topics per update and per subscription (then 400)',
+  },
+  {
+    name: 'max-subscribers',
+    type: 'string',
+    value: '<n>',
+    default: '100000',
+    description: 'Most subscribers at once (then 503)',
+  },
+  {
+    name: 'tls-cert',
+    type: 'string',
+    value: '<file>',
+    description:
+      'PEM certificate (chain): serve HTTPS with HTTP/2, and HTTP/1.1 for clients without it',
+  },
+  {
+    name: 'tls-key',
+    type: 'string',
+    value: '<file>',
+    description: 'PEM private key of --tls-cert',
+  },
+  {
+    name: 'dev-tls',
+    type: 'boolean',
+    description:
+      'HTTPS with HTTP/2 on a throwaway self-signed certificate for localhost (written to a temporary folder, shown in the log); browsers warn about it',
+  },
+  {
+    name: 'log-level',
+    type: 'string',
+    value: '<level>',
+    default: 'info',
+    description: `Log level (${LOG_LEVELS.join(', ')})`,
+  },
+  {
+    name: 'demo',
+    type: 'boolean',
+    description:
+      "Run the demo publishers the dashboard at / shows: simulated prices, the hub's vital signs, notifications",
+  },
+  {
+    name: 'demo-symbols',
+    type: 'string',
+    multiple: true,
+    value: '<symbol>',
+    default: DEFAULT_SYMBOLS.join(','),
+    description: 'Symbols of the demo price ticker (repeat, or separate with commas)',
+  },
+  {
+    name: 'demo-price-interval',
+    type: 'string',
+    value: '<ms>',
+    default: '1000',
+    description: 'Milliseconds between demo price ticks (0: none)',
+  },
+  {
+    name: 'demo-monitor-interval',
+    type: 'string',
+    value: '<ms>',
+    default: '1000',
+    description: "Milliseconds between two samples of the hub's vital signs (0: none)",
+  },
+  {
+    name: 'demo-notification-interval',
+    type: 'string',
+    value: '<ms>',
+    default: '20000',
+    description: 'Milliseconds between demo notifications (0: none)',
+  },
+  {
+    name: 'dev',
+    type: 'boolean',
+    description: `Development mode: anonymous subscribers, the well-known key "${DEV_JWT_KEY}" unless a key is given, a publish form on the page, ready-to-use tokens in the log`,
+  },
+  { name: 'help', type: 'boolean', short: 'h', env: false, description: 'Show this help' },
+];
+
+export const SERVE_USAGE = `Usage: ssehub serve [options]
+
+Runs a Mercure-compatible hub: subscribe with GET and publish with POST on
+/.well-known/mercure; /healthz, /metrics (Prometheus) and a page at /.`;
+
+export const SERVE_FOOTER = `Every option can also be set with its environment variable (the flag wins);
+repeatable options take a comma-separated list there.`;
+
+/** Option names of the http layer → the flags that set them, for error messages. */
+export const OPTION_FLAGS: Record<string, string> = {
+  jwtKey: '--jwt-key',
+  publisherJwtKey: '--publisher-jwt-key (or --jwt-key)',
+  subscriberJwtKey: '--subscriber-jwt-key (or --jwt-key)',
+  corsOrigins: '--cors-origin',
+  publishOrigins: '--publish-origin',
+  cookieName: '--cookie-name',
+  historySize: '--history-size',
+  maxDataBytes: '--max-data-bytes',
+  maxTopics: '--max-topics',
+  maxSubscribers: '--max-subscribers',
+  tls: '--tls-cert / --tls-key',
+  symbols: '--demo-symbols',
+  priceInterval: '--demo-price-interval',
+  monitorInterval: '--demo-monitor-interval',
+  notificationInterval: '--demo-notification-interval',
+};

@@ -1,0 +1,183 @@
+/**
+ * `ssehub serve`'s flags → the hub server's options, the transport, the
+ * workers and the development setup. Every flag is checked here, before
+ * anything starts; a bad value is a `UsageError` naming the flag.
+ */
+import type { DemoOptions } from '../demo/index.js';
+import type { HubServerOptions } from '../hub-server/index.js';
+import { JWT_ALGORITHMS, signToken, type JwtAlgorithm } from '../mercure/index.js';
+import type { DevSetup } from './announce.js';
+import {
+  booleanFlag,
+  choiceFlag,
+  integerFlag,
+  listFlag,
+  parseFlags,
+  stringFlag,
+  UsageError,
+  type ParsedFlags,
+} from './flags.js';
+import { DEV_JWT_KEY, readKeyFlag } from './keys.js';
+import { LOG_LEVELS, SERVE_FLAGS } from './serve-flags.js';
+import { readTlsFiles } from './tls.js';
+import { transportChoice, type TransportChoice } from './serve-transport.js';
+
+/** Builds the server options from the flags; throws UsageError on bad values. */
+export async function buildOptions(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<
+  | { help: true }
+  | {
+      help: false;
+      options: HubServerOptions;
+      port: number;
+      host: string;
+      logLevel: string;
+      dev: DevSetup | undefined;
+      transport: TransportChoice;
+      workers: number;
+      devTls: boolean;
+      demoOptions: DemoOptions | undefined;
+    }
+> {
+  const flags = parseFlags(SERVE_FLAGS, argv, env);
+  if (booleanFlag(flags, 'help')) return { help: true };
+  const dev = booleanFlag(flags, 'dev');
+  const jwtAlg = choiceFlag<JwtAlgorithm>(flags, 'jwt-alg', JWT_ALGORITHMS) ?? 'HS256';
+  const publisherJwtAlg = choiceFlag(flags, 'publisher-jwt-alg', JWT_ALGORITHMS) ?? jwtAlg;
+  const subscriberJwtAlg = choiceFlag(flags, 'subscriber-jwt-alg', JWT_ALGORITHMS) ?? jwtAlg;
+  const key = (name: string, alg: JwtAlgorithm): string | undefined => {
+    const value = stringFlag(flags, name);
+    return value === undefined ? undefined : readKeyFlag(value, alg, flags.label(name));
+  };
+  const jwtKeyRaw = stringFlag(flags, 'jwt-key');
+  let publisherJwtKey =
+    key('publisher-jwt-key', publisherJwtAlg) ??
+    (jwtKeyRaw === undefined
+      ? undefined
+      : readKeyFlag(jwtKeyRaw, publisherJwtAlg, flags.label('jwt-key')));
+  let subscriberJwtKey =
+    key('subscriber-jwt-key', subscriberJwtAlg) ??
+    (jwtKeyRaw === undefined
+      ? undefined
+      : readKeyFlag(jwtKeyRaw, subscriberJwtAlg, flags.label('jwt-key')));
+  const anonymousFlag = flags.values.anonymous;
+  const anonymous = typeof anonymousFlag === 'boolean' ? anonymousFlag : dev;
+
+  let devSetup: DevSetup | undefined;
+  if (dev) {
+    const keyIsDefault = publisherJwtKey === undefined;
+    if (keyIsDefault) {
+      if (!publisherJwtAlg.startsWith('HS')) {
+        throw new UsageError(
+          `--dev with ${publisherJwtAlg} needs --jwt-key or --publisher-jwt-key`,
+        );
+      }
+      publisherJwtKey = DEV_JWT_KEY;
+      if (subscriberJwtKey === undefined && subscriberJwtAlg === publisherJwtAlg) {
+        subscriberJwtKey = DEV_JWT_KEY;
+      }
+    }
+    // Tokens can only be minted with a secret (HS*); with PEM public keys the
+    // page subscribes anonymously and the banner gives no token.
+    if (publisherJwtAlg.startsWith('HS') && publisherJwtKey !== undefined) {
+      const publisherToken = await signToken({
+        key: publisherJwtKey,
+        alg: publisherJwtAlg,
+        publish: ['*'],
+        subscribe: ['*'],
+      });
+      const subscriberToken =
+        subscriberJwtKey !== undefined && subscriberJwtAlg.startsWith('HS')
+          ? await signToken({ key: subscriberJwtKey, alg: subscriberJwtAlg, subscribe: ['*'] })
+          : undefined;
+      devSetup = {
+        tokens: { publisherToken, subscriberToken },
+        key: publisherJwtKey,
+        keyIsDefault,
+      };
+    }
+  } else if (publisherJwtKey === undefined) {
+    throw new UsageError(
+      'a publisher key is required: set --jwt-key or --publisher-jwt-key (or SSEHUB_JWT_KEY), or use --dev',
+    );
+  }
+  if (subscriberJwtKey === undefined && !anonymous) {
+    throw new UsageError(
+      'subscribers need a key: set --jwt-key or --subscriber-jwt-key, or allow --anonymous',
+    );
+  }
+  const corsOrigins = listFlag(flags, 'cors-origin');
+  const publishOrigins = listFlag(flags, 'publish-origin');
+  const heartbeat = integerFlag(flags, 'heartbeat', 0, 2 ** 31 - 1);
+  const clockToleranceRaw = stringFlag(flags, 'clock-tolerance');
+  const clockTolerance = integerFlag(flags, 'clock-tolerance', 0, 3600);
+  const options: HubServerOptions = {
+    publisherJwtKey,
+    subscriberJwtKey,
+    publisherJwtAlg,
+    subscriberJwtAlg,
+    anonymous,
+    corsOrigins: corsOrigins.includes('*') ? '*' : corsOrigins,
+    publishOrigins: publishOrigins.includes('*') ? '*' : publishOrigins,
+    cookieName: stringFlag(flags, 'cookie-name'),
+    clockTolerance: clockToleranceRaw === undefined ? undefined : clockTolerance,
+    historySize: integerFlag(flags, 'history-size', 1),
+    heartbeatInterval: heartbeat === undefined ? undefined : heartbeat === 0 ? false : heartbeat,
+    maxDataBytes: integerFlag(flags, 'max-data-bytes', 1),
+    maxTopics: integerFlag(flags, 'max-topics', 1),
+    maxSubscribers: integerFlag(flags, 'max-subscribers', 1),
+    devTokens: devSetup?.tokens,
+  };
+  const tlsFiles = readTlsFiles(
+    { path: stringFlag(flags, 'tls-cert'), label: flags.label('tls-cert') },
+    { path: stringFlag(flags, 'tls-key'), label: flags.label('tls-key') },
+  );
+  const devTls = booleanFlag(flags, 'dev-tls');
+  if (devTls && tlsFiles !== undefined) {
+    throw new UsageError('--dev-tls makes its own certificate: drop --tls-cert and --tls-key');
+  }
+  options.tls = tlsFiles;
+  const demoOptions = booleanFlag(flags, 'demo') ? demoFlags(flags) : undefined;
+  const transport = transportChoice(flags);
+  const workers = integerFlag(flags, 'workers', 1, 1024) ?? 1;
+  if (workers > 1 && transport.kind === 'memory') {
+    throw new UsageError(
+      `${flags.label('workers')} ${workers} needs a shared transport: with the memory transport each process keeps its own subscribers and history, so an update published to one process would never reach the subscribers of the others. Add --transport redis://127.0.0.1:6379 (any Redis every process can reach).`,
+    );
+  }
+  return {
+    help: false,
+    options,
+    transport,
+    workers,
+    devTls,
+    demoOptions,
+    port: integerFlag(flags, 'port', 0, 65535) ?? 3000,
+    host: stringFlag(flags, 'host') ?? 'localhost',
+    logLevel: choiceFlag(flags, 'log-level', LOG_LEVELS) ?? 'info',
+    dev: devSetup,
+  };
+}
+
+/** The demo publishers' options from `--demo-*` (0 turns one off). */
+function demoFlags(flags: ParsedFlags): DemoOptions {
+  const interval = (name: string): number | false | undefined => {
+    const value = integerFlag(flags, name, 0, 2 ** 31 - 1);
+    return value === 0 ? false : value;
+  };
+  // Repeatable, and a comma-separated list works on the command line too.
+  const symbols = listFlag(flags, 'demo-symbols').flatMap((v) =>
+    v
+      .split(',')
+      .map((symbol) => symbol.trim())
+      .filter((symbol) => symbol !== ''),
+  );
+  return {
+    symbols: symbols.length > 0 ? symbols : undefined,
+    priceInterval: interval('demo-price-interval'),
+    monitorInterval: interval('demo-monitor-interval'),
+    notificationInterval: interval('demo-notification-interval'),
+  };
+}
