@@ -85,7 +85,11 @@ export interface EventSourceOptions {
   body?: BodyOption | undefined;
   /**
    * The `fetch` to use, e.g. one with a proxy agent, a cookie jar or test
-   * stubs. It must return a `Response` whose `body` is a web `ReadableStream`.
+   * stubs. It must return a `Response` whose `body` is a web `ReadableStream`;
+   * anything else (node-fetch's Node stream body, `body: null`, no `Response`)
+   * fails the connection with `SSE_ERR_INVALID_RESPONSE` (no reconnection).
+   * A `fetch` that throws or rejects counts as a network error
+   * (`SSE_ERR_NETWORK`): the client reconnects.
    * @default globalThis.fetch
    */
   fetch?: FetchLike | undefined;
