@@ -8,13 +8,16 @@
  *   npm run fuzz                                   # 60 s, a random seed (printed)
  *   npm run fuzz -- --seconds 180 --seed 7         # reproducible run
  *   npm run fuzz -- --seed 7 --case 1234           # replay one generated case
+ *   npm run fuzz -- --seed 7 --from 1000 --seconds 20   # run again from case 1000 on
  *   npm run fuzz -- --replay fuzz/findings/<run>/3-5xx.json
  *   npm run fuzz -- --cli                          # the hub started by `ssehub serve`
  *
  * Options: `--concurrency` (8), `--deadline` ms owed answers may take
  * (10000), `--rss-mb` growth allowed over the start (200), `--targets`
  * (comma list of head,subscribe,publish,selector,pipeline,partial),
- * `--max-residents` open event streams held at once (48).
+ * `--max-residents` open event streams held at once (48), `--from` the
+ * first case index (0). A case is a pure function of the seed, the target
+ * list and its index.
  *
  * Oracles (each a finding; the run exits 1 when there is any):
  * - `crash`: the hub process exited;
@@ -57,6 +60,7 @@ const { values: args } = parseArgs({
     targets: { type: 'string', default: TARGETS.join(',') },
     'max-residents': { type: 'string', default: '48' },
     case: { type: 'string' },
+    from: { type: 'string', default: '0' },
     replay: { type: 'string' },
     cli: { type: 'boolean', default: false },
     'findings-dir': { type: 'string', default: join(ROOT, 'fuzz', 'findings') },
@@ -83,6 +87,7 @@ const concurrency = numberArg('concurrency', args.concurrency, 1, 256);
 const deadlineMs = numberArg('deadline', args.deadline, 100, 600_000);
 const rssBoundBytes = numberArg('rss-mb', args['rss-mb'], 1, 100_000) * 1024 * 1024;
 const maxResidents = numberArg('max-residents', args['max-residents'], 0, 10_000);
+const fromIndex = numberArg('from', args.from, 0, Number.MAX_SAFE_INTEGER);
 const targets = args.targets.split(',').map((t) => t.trim()) as TargetName[];
 for (const t of targets) {
   if (!(TARGETS as readonly string[]).includes(t)) {
@@ -316,7 +321,7 @@ function report(
         ? undefined
         : [
             `npm run fuzz -- --replay ${relative(ROOT, `${base}.json`)}`,
-            `npm run fuzz -- --seed ${String(seed)} --case ${String(c.index)}`,
+            `npm run fuzz -- --seed ${String(seed)} --targets ${targets.join(',')} --case ${String(c.index)}`,
           ],
     case:
       c === undefined
@@ -337,6 +342,8 @@ function report(
 // ---------------------------------------------------------------- evaluation
 
 const sent = new Map<string, number>();
+/** Start times of the cases whose owed answer never came (to date a stall). */
+const timedOutSince: number[] = [];
 const durations = new Map<string, number>();
 /** Indexes of the cases that opened an event stream (leak candidates). */
 const opened: number[] = [];
@@ -377,6 +384,8 @@ function evaluate(hub: Hub, c: FuzzCase, result: ProbeResult, since: number): vo
     result.responses.length >= c.owed || result.responses.some((r) => r.sse || r.close);
   if (c.owed > 0 && !answered && hub.exited === undefined) {
     if (result.timedOut) {
+      timedOutSince.push(since);
+      if (timedOutSince.length > 1000) timedOutSince.splice(0, 500);
       report(
         hub,
         'no-response',
@@ -512,9 +521,10 @@ async function fuzz(hub: Hub): Promise<void> {
   /** Shared by the workers and the monitor (an object, so no narrowing across awaits). */
   const run = { stop: false };
   const stopped = (): boolean => run.stop || hub.exited !== undefined;
-  let next = 0;
+  let next = fromIndex;
   const inFlight = new Map<number, { c: FuzzCase; since: number }>();
-  const recent: FuzzCase[] = [];
+  /** The cases started last, with their start times (for crash and stall suspects). */
+  const recent: { c: FuzzCase; since: number }[] = [];
 
   const onCrash = (): void => {
     if (run.stop) return;
@@ -531,8 +541,9 @@ async function fuzz(hub: Hub): Promise<void> {
     );
     for (const s of suspects.slice(1))
       report(hub, 'crash-suspect', 'in flight when the hub exited', s.c, undefined, s.since);
-    for (const c of recent.slice(-10))
-      report(hub, 'crash-recent', 'sent shortly before the hub exited', c);
+    for (const r of recent.slice(-10)) {
+      report(hub, 'crash-recent', 'sent shortly before the hub exited', r.c, undefined, r.since);
+    }
   };
   hub.child.once('exit', onCrash);
   onStderrLine = (line) => {
@@ -560,8 +571,8 @@ async function fuzz(hub: Hub): Promise<void> {
       const c = await caseAt(index, hub.port);
       const since = performance.now();
       inFlight.set(index, { c, since });
-      recent.push(c);
-      if (recent.length > 50) recent.splice(0, 25);
+      recent.push({ c, since });
+      if (recent.length > 400) recent.splice(0, 200);
       const result = await probe(c, probeOptions(hub));
       inFlight.delete(index);
       if (hub.exited !== undefined) {
@@ -577,26 +588,39 @@ async function fuzz(hub: Hub): Promise<void> {
     while (!run.stop && performance.now() < endAt) {
       await sleep(5000);
       if (stopped()) return;
+      const probeStart = performance.now();
       const health = await healthz(hub);
       if (!health.ok && hub.exited === undefined) {
-        const suspects = [...inFlight.values()];
+        // The stall began before the probe: the cases started just before it
+        // are the suspects (a stall often needs the state the run built, e.g.
+        // resident subscribers: replay the window with --from).
+        // When the stall began: the first answer owed that never came, or
+        // the oldest case still in flight.
+        const window = probeStart - deadlineMs - 10_000;
+        const starts = [
+          ...timedOutSince.filter((t) => t >= window),
+          ...[...inFlight.values()].map((f) => f.since),
+        ];
+        const stallStart = starts.length > 0 ? Math.min(...starts) : probeStart;
+        const suspects = recent
+          .filter((r) => r.since >= stallStart - 3000 && r.since <= stallStart + 50)
+          .slice(-15);
+        const first = suspects[0]?.c.index ?? next;
         report(
           hub,
           'unresponsive',
-          `GET /healthz unanswered within ${String(deadlineMs)} ms; ${String(suspects.length)} cases in flight`,
-          suspects[0]?.c,
-          undefined,
-          suspects[0]?.since,
+          `GET /healthz unanswered within ${String(deadlineMs)} ms; suspects (started just before): ${suspects.map((r) => r.c.index).join(', ')}; replay the window: --seed ${String(seed)} --targets ${targets.join(',')} --from ${String(Math.max(0, first - 300))}`,
         );
-        for (const s of suspects.slice(1, 6))
+        for (const r of suspects.reverse()) {
           report(
             hub,
             'unresponsive-suspect',
-            'in flight while /healthz hung',
-            s.c,
+            'started just before /healthz hung',
+            r.c,
             undefined,
-            s.since,
+            r.since,
           );
+        }
       }
       if (performance.now() - lastMemory >= 10_000) {
         lastMemory = performance.now();
@@ -617,7 +641,7 @@ async function fuzz(hub: Hub): Promise<void> {
               hub,
               'memory',
               `hub RSS ${(rss / 2 ** 20).toFixed(1)} MiB > start ${(baseline / 2 ** 20).toFixed(1)} MiB + ${String(rssBoundBytes / 2 ** 20)} MiB`,
-              recent.at(-1),
+              recent.at(-1)?.c,
             );
           }
         }
