@@ -81,7 +81,8 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     multiple: true,
     value: '<origin>',
     default: 'none',
-    description: 'Origin allowed to use the hub from a browser on another site, or * for any',
+    description:
+      'Origin allowed to use the hub from a browser on another site, with credentials (the cookie); * allows any origin without credentials',
   },
   {
     name: 'publish-origin',

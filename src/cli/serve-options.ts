@@ -119,7 +119,7 @@ export async function buildOptions(
     publisherJwtAlg,
     subscriberJwtAlg,
     anonymous,
-    corsOrigins: corsOrigins.includes('*') ? '*' : corsOrigins,
+    corsOrigins,
     publishOrigins: publishOrigins.includes('*') ? '*' : publishOrigins,
     cookieName: stringFlag(flags, 'cookie-name'),
     clockTolerance: clockToleranceRaw === undefined ? undefined : clockTolerance,

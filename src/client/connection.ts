@@ -18,7 +18,7 @@ import { SseError } from '../protocol/sse-error.js';
 import type { ClientError } from './errors.js';
 import { reconnectDelay } from './backoff.js';
 import type { ResolvedOptions } from './options.js';
-import { checkResponse } from './response-check.js';
+import { checkResponse, discardResponse, quietly } from './response-check.js';
 
 export const CONNECTING = 0;
 export const OPEN = 1;
@@ -69,15 +69,25 @@ function utf8ByteString(value: string): string {
   return bytes;
 }
 
+/**
+ * A one-line description of what a `fetch`, a `headers` function or a body
+ * threw. Never throws itself: a rejection reason can be anything (a
+ * null-prototype object, an Error with a throwing getter), and a throw here
+ * would escape as an unhandled rejection.
+ */
 function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
-    const detail = typeof cause?.code === 'string' ? cause.code : cause?.message;
-    return typeof detail === 'string' && detail !== ''
-      ? `${error.message} (${detail})`
-      : error.message;
+  try {
+    if (error instanceof Error) {
+      const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+      const detail = typeof cause?.code === 'string' ? cause.code : cause?.message;
+      return typeof detail === 'string' && detail !== ''
+        ? `${error.message} (${detail})`
+        : error.message;
+    }
+    return String(error);
+  } catch {
+    return 'a thrown value that cannot be printed';
   }
-  return String(error);
 }
 
 export class Connection {
@@ -166,7 +176,29 @@ export class Connection {
       signal.addEventListener('abort', this.#onAbort, { once: true });
     }
     // [spec] constructor step 15: "Fetch request".
-    void this.#run();
+    this.#attemptConnection();
+  }
+
+  /**
+   * Runs one attempt. Every step of {@link #run} handles its own failures;
+   * should anything still throw (an injected `timers` or `random` that threw,
+   * or a bug), the connection fails with `SSE_ERR_INTERNAL` rather than the
+   * rejection going unhandled (which ends a Node process).
+   */
+  #attemptConnection(): void {
+    const attempt = this.#attempt + 1;
+    this.#run().catch((error: unknown) => {
+      if (attempt !== this.#attempt) return;
+      quietly(() => {
+        this.#fail(
+          new SseError(
+            'SSE_ERR_INTERNAL',
+            `unexpected exception in the client: ${describe(error)}`,
+            { cause: error },
+          ),
+        );
+      });
+    });
   }
 
   /**
@@ -273,21 +305,45 @@ export class Connection {
     }
     this.#clearStall();
     if (!current()) {
-      response.body?.cancel().catch(() => undefined);
+      discardResponse(response);
       return;
     }
-    this.#followRedirect(response);
+    // A custom fetch may resolve with anything: checked before any use.
     const refusal = await checkResponse(response, this.#options.timers);
-    if (!current()) return;
+    if (!current()) {
+      if (refusal === undefined) discardResponse(response);
+      return;
+    }
     if (refusal !== undefined) {
       // [spec] "if res's status is not 200, or if res's `Content-Type` is not
-      // `text/event-stream`, then fail the connection."
+      // `text/event-stream`, then fail the connection." (And so does a
+      // response that cannot be read at all: SSE_ERR_INVALID_RESPONSE.)
       this.#fail(refusal);
       return;
     }
+    // checkResponse guarantees a web ReadableStream body. The client takes
+    // the reader before announcing the connection, so the body is its own
+    // (an `open` listener cannot consume it); a body locked already cannot
+    // be read by anyone: fail.
+    const body = response.body as ReadableStream<Uint8Array>;
+    let reader: ReadableStreamDefaultReader<Uint8Array>;
+    try {
+      reader = body.getReader();
+    } catch (error) {
+      this.#fail(
+        new SseError(
+          'SSE_ERR_INVALID_RESPONSE',
+          `the response body cannot be read: ${describe(error)} (was it read before the client got it?)`,
+          { cause: error },
+        ),
+      );
+      return;
+    }
+    this.#followRedirect(response);
 
     // [spec] "Otherwise, announce the connection and interpret res's body line by line."
-    const finalUrl = response.url === '' ? this.#url : response.url;
+    const finalUrl =
+      typeof response.url === 'string' && response.url !== '' ? response.url : this.#url;
     this.#origin = originOf(finalUrl);
     this.#response = response;
     // A new stream: any partial line of the previous one is gone, the last
@@ -300,15 +356,9 @@ export class Connection {
     this.#failures = 0;
     this.#hooks.onOpen(response, finalUrl);
     if (!current()) {
-      response.body?.cancel().catch(() => undefined);
+      quietly(() => reader.cancel());
       return;
     }
-    const body = response.body;
-    if (body === null) {
-      this.#reestablish(new SseError('SSE_ERR_DISCONNECTED', 'the response has no body'));
-      return;
-    }
-    const reader = body.getReader();
     let ended = false;
     try {
       for (;;) {
@@ -337,7 +387,8 @@ export class Connection {
       this.#reestablish(lost(error));
       return;
     } finally {
-      if (!ended) reader.cancel().catch(() => undefined);
+      // A custom reader's cancel() may throw or reject: neither may escape.
+      if (!ended) quietly(() => reader.cancel());
     }
     // [spec] processEventSourceEndOfBody: "if res is not a network error, then
     // reestablish the connection." Any unterminated event is discarded (the
@@ -358,7 +409,8 @@ export class Connection {
    * to the other origin would hand it over).
    */
   #followRedirect(response: Response): void {
-    if (!response.redirected || response.url === '' || response.url === this.#url) return;
+    if (!response.redirected || typeof response.url !== 'string') return;
+    if (response.url === '' || response.url === this.#url) return;
     if (this.#options.method.toUpperCase() !== 'GET') return;
     if (this.#options.headers !== undefined && originOf(response.url) !== this.#firstOrigin) return;
     this.#url = response.url;
@@ -402,7 +454,7 @@ export class Connection {
       // set to CONNECTING, then return."
       if (this.#state !== CONNECTING) return;
       // [spec] 5.4 "Fetch request and process the response … as described earlier"
-      void this.#run();
+      this.#attemptConnection();
     }, delay);
   }
 

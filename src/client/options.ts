@@ -2,7 +2,10 @@
  * Options of the client (`new EventSource(url, options)`, `connect(url,
  * options)`): the WHATWG `EventSourceInit` (`withCredentials`) plus this
  * library's extensions, each off or browser-equal by default, so that an
- * `EventSource` built without options behaves exactly as a browser's.
+ * `EventSource` built without options behaves as a browser's, with one
+ * deliberate difference: {@link EventSourceOptions.maxEventSize} bounds an
+ * event at 8 Mi characters (browsers set no limit, and a tab that runs out of
+ * memory is one tab; a Node process is every connection it serves).
  */
 import { SseError } from '../protocol/sse-error.js';
 
@@ -85,7 +88,11 @@ export interface EventSourceOptions {
   body?: BodyOption | undefined;
   /**
    * The `fetch` to use, e.g. one with a proxy agent, a cookie jar or test
-   * stubs. It must return a `Response` whose `body` is a web `ReadableStream`.
+   * stubs. It must return a `Response` whose `body` is a web `ReadableStream`;
+   * anything else (node-fetch's Node stream body, `body: null`, no `Response`)
+   * fails the connection with `SSE_ERR_INVALID_RESPONSE` (no reconnection).
+   * A `fetch` that throws or rejects counts as a network error
+   * (`SSE_ERR_NETWORK`): the client reconnects.
    * @default globalThis.fetch
    */
   fetch?: FetchLike | undefined;
@@ -137,6 +144,9 @@ export interface EventSourceOptions {
    * larger event, or an endless line, fails the connection with
    * `SSE_ERR_EVENT_TOO_LARGE` without reconnecting (the server would likely
    * send the same event again): memory stays bounded whatever the server sends.
+   * The one default that differs from a browser, which has no limit: raise it
+   * (up to `Number.MAX_SAFE_INTEGER`, in effect no limit) for streams that
+   * carry larger events.
    * @default 8388608 (8 Mi)
    */
   maxEventSize?: number | undefined;

@@ -3,12 +3,19 @@
  * from another site, with or without credentials (the `mercureAuthorization`
  * cookie).
  *
- * Contract: with credentials, `Access-Control-Allow-Origin` is never `*` (the
- * Fetch standard forbids it): the request's origin is echoed when allowed.
- * Every response that depends on `Origin` says so with `Vary: Origin`, so a
- * cache never serves one origin's answer to another.
+ * Contract:
+ * - Credentials are granted only to origins listed by name: the request's
+ *   origin is echoed with `Access-Control-Allow-Credentials: true`.
+ * - `*` allows any other origin WITHOUT credentials: the answer is
+ *   `Access-Control-Allow-Origin: *` and no credentials header, so a browser
+ *   refuses a credentialed request (`withCredentials`, the cookie) from an
+ *   unlisted site, as the Fetch standard requires. Echoing any origin with
+ *   credentials would let every web page read its visitors' private updates.
+ * - Every response whose CORS headers depend on `Origin` says so with
+ *   `Vary: Origin`, so a cache never serves one origin's answer to another.
  *
  * @see https://fetch.spec.whatwg.org/#http-cors-protocol
+ * @see https://fetch.spec.whatwg.org/#cors-protocol-and-credentials
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { NodeSseRequest } from '../response/index.js';
@@ -22,35 +29,44 @@ const PREFLIGHT_MAX_AGE = 600;
 
 /** Resolved CORS policy. */
 export interface CorsPolicy {
-  /** Allowed origins (`https://app.example`), or `'*'` for any. Empty: no CORS. */
-  readonly origins: readonly string[] | '*';
-  /** Whether cross-origin requests may carry cookies. */
+  /**
+   * Origins listed by name (`https://app.example`): echoed, with credentials
+   * when {@link credentials}.
+   */
+  readonly origins: readonly string[];
+  /** `*` was given: any other origin is allowed, never with credentials. */
+  readonly anyOrigin: boolean;
+  /** Whether the listed origins may send credentials (cookies). */
   readonly credentials: boolean;
 }
 
 /** True when `origin` may make cross-origin requests under `policy`. */
 export function isAllowedOrigin(policy: CorsPolicy, origin: string): boolean {
-  return policy.origins === '*' || policy.origins.includes(origin);
+  return policy.anyOrigin || policy.origins.includes(origin);
 }
 
 /**
  * CORS headers for an actual (non-preflight) response. Without an `Origin`
- * header (same-origin or non-browser clients) only `Vary` is set.
+ * header (same-origin or non-browser clients) only `Vary` is set (or `*`).
  */
 export function corsHeaders(
   policy: CorsPolicy,
   req: { readonly headers: IncomingHttpHeaders },
 ): OutgoingHttpHeaders {
-  const origin = req.headers.origin;
-  if (policy.origins !== '*' && policy.origins.length === 0) return {};
-  // `*` without credentials is the same answer for every origin: no Vary needed.
-  if (policy.origins === '*' && !policy.credentials) {
+  if (!policy.anyOrigin && policy.origins.length === 0) return {};
+  // `*` and nothing listed: the same answer for every origin, no Vary needed.
+  if (policy.anyOrigin && policy.origins.length === 0) {
     return { 'access-control-allow-origin': '*' };
   }
   const headers: OutgoingHttpHeaders = { vary: 'Origin' };
-  if (origin === undefined || !isAllowedOrigin(policy, origin)) return headers;
-  headers['access-control-allow-origin'] = origin;
-  if (policy.credentials) headers['access-control-allow-credentials'] = 'true';
+  const origin = req.headers.origin;
+  if (origin !== undefined && policy.origins.includes(origin)) {
+    headers['access-control-allow-origin'] = origin;
+    if (policy.credentials) headers['access-control-allow-credentials'] = 'true';
+  } else if (policy.anyOrigin) {
+    // Never with credentials: see the contract above.
+    headers['access-control-allow-origin'] = '*';
+  }
   return headers;
 }
 
@@ -76,6 +92,9 @@ export function preflightHeaders(
   if (origin === undefined || !isAllowedOrigin(policy, origin)) return undefined;
   return {
     ...corsHeaders(policy, req),
+    // Listed by name as well as allowed with `*` (whose wildcard form does
+    // not cover `Authorization`); the answer does not depend on the request
+    // headers, Vary names them anyway for caches that key on them.
     vary: 'Origin, Access-Control-Request-Headers',
     'access-control-allow-methods': CORS_ALLOWED_METHODS,
     'access-control-allow-headers': CORS_ALLOWED_HEADERS,

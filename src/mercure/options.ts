@@ -66,14 +66,23 @@ export interface MercureHandlerOptions {
   anonymous?: boolean | undefined;
   /**
    * Browser origins allowed to call the hub cross-origin
-   * (`['https://app.example']`), or `'*'` for any. Empty: no CORS headers.
+   * (`['https://app.example']`), and/or `'*'` for any origin. Empty: no CORS
+   * headers.
+   *
+   * Only origins listed by name get credentials (the cookie, `withCredentials`):
+   * `'*'` is answered with `Access-Control-Allow-Origin: *` and no
+   * `Access-Control-Allow-Credentials`, so browsers refuse credentialed
+   * requests from unlisted sites (anonymous subscriptions and `Authorization`
+   * headers still work). `['*', 'https://app.example']` allows any origin
+   * without credentials and that one with them.
    *
    * @default []
    */
   corsOrigins?: readonly string[] | '*' | undefined;
   /**
-   * Allow credentials (the cookie) on cross-origin requests. The origin is
-   * then echoed, never `*`.
+   * Allow credentials (the cookie) on cross-origin requests from the origins
+   * listed in `corsOrigins` by name (the origin is echoed, never `*`). Never
+   * applies to `'*'`.
    *
    * @default true
    */
@@ -207,6 +216,21 @@ function originList(value: unknown, option: string): readonly string[] | '*' {
   return list;
 }
 
+/**
+ * `corsOrigins` as a policy: `*` (alone or in the list) allows any origin
+ * without credentials; the origins named alongside keep theirs.
+ */
+function corsPolicy(value: unknown, credentials: boolean): CorsPolicy {
+  if (value === '*') return { origins: [], anyOrigin: true, credentials };
+  if (Array.isArray(value) && value.includes('*')) {
+    const named = value.filter((origin) => origin !== '*');
+    const origins = originList(named, 'corsOrigins');
+    return { origins: origins === '*' ? [] : origins, anyOrigin: true, credentials };
+  }
+  const origins = originList(value, 'corsOrigins');
+  return { origins: origins === '*' ? [] : origins, anyOrigin: origins === '*', credentials };
+}
+
 function algorithm(value: unknown, option: string, fallback: JwtAlgorithm): JwtAlgorithm {
   if (value === undefined) return fallback;
   if (!isJwtAlgorithm(value)) {
@@ -286,7 +310,7 @@ export function resolveMercureOptions(options: MercureHandlerOptions): ResolvedM
     publisherKey,
     subscriberKey,
     anonymous,
-    cors: { origins: originList(options.corsOrigins, 'corsOrigins'), credentials: corsCredentials },
+    cors: corsPolicy(options.corsOrigins, corsCredentials),
     publishOrigins: originList(options.publishOrigins, 'publishOrigins'),
     cookieName,
     clockTolerance,
