@@ -13,9 +13,10 @@
  * does the front door.)
  */
 import type { Logger } from 'pino';
-import { dropConnection } from '../mercure/answer-node.js';
+import { dropConnection, nodeRequestView } from '../mercure/answer-node.js';
 import { redactTarget, type MercureHandler } from '../mercure/handler.js';
 import { sendError } from '../mercure/node-reply.js';
+import { hostProblem } from '../mercure/subscribe-request.js';
 import type { NodeSseRequest, NodeSseResponse } from '../response/adapters/node-http.js';
 import { splitTarget } from '../response/request-target.js';
 import type { Route } from './routes/route.js';
@@ -31,16 +32,6 @@ export interface RouterOptions {
   closing(): boolean;
 }
 
-/** How many `Host` header lines the request had (node joins or drops repeats). */
-function hostLines(req: NodeSseRequest): number {
-  const raw = req.rawHeaders;
-  let count = 0;
-  for (let i = 0; i < raw.length; i += 2) {
-    if ((raw[i] as string).toLowerCase() === 'host') count++;
-  }
-  return count;
-}
-
 /** The request listener (exceptions become a 500, logged). */
 export function createRouter(
   options: RouterOptions,
@@ -48,10 +39,11 @@ export function createRouter(
   const { hubPath, mercure, routes, webUi, logger } = options;
 
   function route(req: NodeSseRequest, res: NodeSseResponse): void {
-    if (hostLines(req) > 1) {
+    const problem = hostProblem(nodeRequestView(req));
+    if (problem !== undefined) {
       // HTTP/2 forbids connection-specific headers (and has no Host line).
       const close = req.httpVersionMajor === 1 ? { connection: 'close' } : undefined;
-      sendError(res, 400, 'more than one Host header', close);
+      sendError(res, 400, problem, close);
       return;
     }
     const { path } = splitTarget(req.url);

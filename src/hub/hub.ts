@@ -12,36 +12,17 @@
  */
 import { SseError, isSseError } from '../protocol/sse-error.js';
 import type { SseCloseListener, SseStream } from '../response/sse-stream.js';
-import { EARLIEST, checkTopics, createUpdate, encodeUpdate } from './create-update.js';
+import { checkTopics, createUpdate, encodeUpdate } from './create-update.js';
 import { hubError } from './errors.js';
 import { FlushQueue } from './flush-queue.js';
 import { createMemoryTransport } from './memory-transport.js';
 import { resolveHubOptions, type HubOptions, type ResolvedHubOptions } from './options.js';
-import { RoomWaiter, pageQuery, runReplay, type ReplayHost, type ReplayStart } from './replay.js';
+import { RoomWaiter, beginReplay, runReplay, type ReplayHost, type ReplayStart } from './replay.js';
 import { StreamSubscriber, type DisconnectReason, type Subscriber } from './subscriber.js';
 import { Subscription } from './subscription.js';
+import type { HubStats, MutableStats } from './hub-stats.js';
 import { SubscriberIndex } from './subscriber-index.js';
 import type { Position, PublishInput, SubscribeInput, Transport, Update } from './types.js';
-
-/** Counters for metrics (the standalone server exports them to Prometheus). Read-only snapshot. */
-export interface HubStats {
-  /** Subscribers connected now (HTTP and in-process). */
-  readonly subscribers: number;
-  /** Updates accepted by `publish()` on this hub. */
-  readonly updatesPublished: number;
-  /** Updates received from the transport and fanned out (includes other processes' with Redis). */
-  readonly updatesDispatched: number;
-  /** Update × subscriber deliveries, replays included. */
-  readonly deliveries: number;
-  /** Socket writes (one per subscriber per flush, however many frames). */
-  readonly writes: number;
-  /** Bytes handed to streams. */
-  readonly bytesWritten: number;
-  /** Subscribers gone, by reason. */
-  readonly disconnects: Readonly<Record<DisconnectReason, number>>;
-  /** Updates and bytes in history, when the transport can tell. */
-  readonly history: { readonly count: number; readonly bytes: number } | undefined;
-}
 
 /**
  * A subscriber registered and catching up, not yet given its stream: what
@@ -61,15 +42,6 @@ export interface PreparedSubscriber {
   attach(stream: SseStream): void;
   /** Gives up (the request failed before the stream opened). */
   cancel(): void;
-}
-
-interface MutableStats {
-  updatesPublished: number;
-  updatesDispatched: number;
-  deliveries: number;
-  writes: number;
-  bytesWritten: number;
-  disconnects: Record<DisconnectReason, number>;
 }
 
 function hubClosed(): SseError {
@@ -114,6 +86,7 @@ export class Hub {
     this.#replayHost = {
       transport: this.transport,
       matches: (subscriber, update) => this.#index.matches(subscriber, update),
+      mayReceive: (subscriber, update) => this.#index.mayReceive(subscriber, update),
       frameOf: (update) => this.#frameOf(update),
       delivered: (count) => {
         this.#stats.deliveries += count;
@@ -222,7 +195,7 @@ export class Hub {
       this.#removeSubscription,
     );
     const upTo = this.#register(subscription);
-    this.#begin(subscription, input.lastEventId, upTo).then(
+    beginReplay(this.#replayHost, subscription, input.lastEventId, upTo).then(
       ({ lastEventId, start }) => {
         subscription.markReady({ lastEventId });
         void runReplay(this.#replayHost, this.#room, subscription, start);
@@ -257,7 +230,7 @@ export class Hub {
     const upTo = this.#register(subscriber);
     let begun: { lastEventId: string | undefined; start: ReplayStart | undefined };
     try {
-      begun = await this.#begin(subscriber, input.lastEventId, upTo);
+      begun = await beginReplay(this.#replayHost, subscriber, input.lastEventId, upTo);
     } catch (error) {
       this.#remove(subscriber, 'error');
       throw error;
@@ -360,42 +333,6 @@ export class Hub {
     subscriber.closed = true;
     subscriber.held = undefined;
     this.#stats.disconnects[reason]++;
-  }
-
-  /**
-   * Resolves `lastEventId` ([spec] Reconciliation) and reads the first page
-   * of the replay: every update after it up to `upTo`, or the whole history
-   * for `earliest`. An unknown id, or the id of an update this subscriber may
-   * not see (a private one), replays nothing and resolves to `earliest`:
-   * both answers look the same, so ids of private updates cannot be probed.
-   */
-  async #begin(
-    subscriber: Subscriber,
-    lastEventId: string | undefined,
-    upTo: Position,
-  ): Promise<{ lastEventId: string | undefined; start: ReplayStart | undefined }> {
-    if (lastEventId === undefined || lastEventId === '') {
-      return { lastEventId: undefined, start: undefined };
-    }
-    const earliest = lastEventId === EARLIEST;
-    let page;
-    try {
-      page = await this.transport.history(
-        pageQuery(earliest ? 'earliest' : { id: lastEventId }, upTo),
-      );
-    } catch (error) {
-      throw isSseError(error)
-        ? error
-        : hubError('SSE_ERR_TRANSPORT_UNAVAILABLE', 'The history could not be read.', {
-            cause: error,
-          });
-    }
-    const hidden =
-      page.afterUpdate !== undefined && !this.#index.mayReceive(subscriber, page.afterUpdate);
-    if (!page.found || hidden) return { lastEventId: EARLIEST, start: undefined };
-    const after = page.afterPosition;
-    if (after !== undefined && after > upTo) subscriber.skipThrough = after;
-    return { lastEventId: earliest ? EARLIEST : lastEventId, start: { page, upTo } };
   }
 
   #frameOf(update: Update): Buffer {

@@ -15,7 +15,8 @@
  * `hub.close()` ends it all. The hub knows no HTTP.
  */
 export { Hub, createHub } from './hub.js';
-export type { HubStats, PreparedSubscriber } from './hub.js';
+export type { PreparedSubscriber } from './hub.js';
+export type { HubStats } from './hub-stats.js';
 export type { HubOptions } from './options.js';
 export { DEFAULT_HUB_MAX_BUFFERED_BYTES } from './options.js';
 export type { HubErrorCode } from './errors.js';

@@ -19,6 +19,9 @@
  *
  * @see https://github.com/dunglas/mercure/blob/main/spec/mercure.md (Reconciliation)
  */
+import { isSseError } from '../protocol/sse-error.js';
+import { EARLIEST } from './create-update.js';
+import { hubError } from './errors.js';
 import type { Subscriber } from './subscriber.js';
 import type { HistoryPage, HistoryQuery, Position, Transport, Update } from './types.js';
 
@@ -34,6 +37,8 @@ export interface ReplayHost {
   readonly transport: Transport;
   /** May `subscriber` get `update` (topics and private authorization)? */
   matches(subscriber: Subscriber, update: Update): boolean;
+  /** May `subscriber` see `update` at all (a private one: authorization)? */
+  mayReceive(subscriber: Subscriber, update: Update): boolean;
   /** The update's shared frame (encoded once). */
   frameOf(update: Update): Buffer;
   /** Counts deliveries for the stats. */
@@ -94,6 +99,46 @@ export class RoomWaiter {
     this.#waiting.clear();
     for (const resume of waiting) resume();
   }
+}
+
+/**
+ * Resolves `lastEventId` ([spec] Reconciliation) and reads the first page
+ * of the replay: every update after it up to `upTo`, or the whole history
+ * for `earliest`. An unknown id, or the id of an update this subscriber may
+ * not see (a private one), replays nothing and resolves to `earliest`: both
+ * answers look the same, so ids of private updates cannot be probed.
+ *
+ * @returns what the subscriber resumes after (the `Last-Event-ID` response
+ * header; `undefined` without a last event ID), and the replay to run.
+ * @throws {SseError} `SSE_ERR_TRANSPORT_UNAVAILABLE` when history could not be read.
+ */
+export async function beginReplay(
+  host: ReplayHost,
+  subscriber: Subscriber,
+  lastEventId: string | undefined,
+  upTo: Position,
+): Promise<{ lastEventId: string | undefined; start: ReplayStart | undefined }> {
+  if (lastEventId === undefined || lastEventId === '') {
+    return { lastEventId: undefined, start: undefined };
+  }
+  const earliest = lastEventId === EARLIEST;
+  let page;
+  try {
+    page = await host.transport.history(
+      pageQuery(earliest ? 'earliest' : { id: lastEventId }, upTo),
+    );
+  } catch (error) {
+    throw isSseError(error)
+      ? error
+      : hubError('SSE_ERR_TRANSPORT_UNAVAILABLE', 'The history could not be read.', {
+          cause: error,
+        });
+  }
+  const hidden = page.afterUpdate !== undefined && !host.mayReceive(subscriber, page.afterUpdate);
+  if (!page.found || hidden) return { lastEventId: EARLIEST, start: undefined };
+  const after = page.afterPosition;
+  if (after !== undefined && after > upTo) subscriber.skipThrough = after;
+  return { lastEventId: earliest ? EARLIEST : lastEventId, start: { page, upTo } };
 }
 
 /**

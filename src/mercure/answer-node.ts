@@ -31,7 +31,17 @@ export function nodeRequestView(req: NodeSseRequest, raw: unknown = req): Reques
       return Array.isArray(value) ? value[0] : value;
     },
     raw,
+    hostLines: hostLinesOf(req.rawHeaders),
   };
+}
+
+/** How many `Host` lines a node request had (`rawHeaders` keeps repeats). */
+export function hostLinesOf(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if ((rawHeaders[i] as string).toLowerCase() === 'host') count++;
+  }
+  return count;
 }
 
 /**

@@ -5,6 +5,7 @@
  * bare socket. Same request, same answer, whatever the path.
  *
  * Steps, each of which may refuse (a typed {@link Refusal}):
+ * 0. the request head: one valid `Host` (`hostProblem`);
  * 1. read the request (`readSubscribeRequest`: topics, last event ID);
  * 2. authorize: the `claims` option, else the `authorize` hook, else anonymous;
  * 3. the hub checks the selectors and capacity, registers the subscriber and
@@ -27,8 +28,9 @@ import { SseError } from '../protocol/sse-error.js';
 import { encodeHeaderValue } from '../response/last-event-id.js';
 import type { SseHeaders, SseStreamOptions } from '../response/options.js';
 import type { SseStream } from '../response/sse-stream.js';
-import { refusalFor, type Refusal } from './refusal.js';
+import { HttpError, refusalFor, type Refusal } from './refusal.js';
 import {
+  hostProblem,
   readSubscribeRequest,
   type RequestView,
   type SubscribeRequest,
@@ -117,6 +119,8 @@ export async function planSubscription(
   policy: SubscribePolicy = {},
 ): Promise<SubscribeOutcome> {
   try {
+    const problem = hostProblem(view);
+    if (problem !== undefined) throw new HttpError(400, problem);
     const request = readSubscribeRequest(view);
     let claims = policy.claims;
     if (claims === undefined && policy.authorize !== undefined) {

@@ -29,6 +29,28 @@ export interface RequestView {
   readonly header: (name: string) => string | undefined;
   /** The runtime's own request object (`IncomingMessage`, `Request`, a Fastify request, a raw head). */
   readonly raw: unknown;
+  /**
+   * How many `Host` header lines the request had, when the runtime can tell
+   * (node joins or drops repeats; its `rawHeaders` still show them).
+   *
+   * @default 1
+   */
+  readonly hostLines?: number | undefined;
+}
+
+/**
+ * [RFC 9112 §3.2] "A server MUST respond with a 400 (Bad Request) status code
+ * to any HTTP/1.1 request message that … contains more than one Host header
+ * field line or a Host header field with an invalid field value." A Fetch
+ * runtime joins repeated lines with a comma, which no host has.
+ *
+ * @returns the problem, or `undefined` when the request's Host is fine.
+ */
+export function hostProblem(view: RequestView): string | undefined {
+  if ((view.hostLines ?? 1) > 1 || view.header('host')?.includes(',') === true) {
+    return 'more than one Host header';
+  }
+  return undefined;
 }
 
 /** The query parameters of the Mercure subscribe request. */

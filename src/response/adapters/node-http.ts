@@ -73,7 +73,12 @@ class NodeResponseConnection implements SseConnection {
       (res as { flushHeaders?(): void }).flushHeaders?.();
     } else {
       res.writeHead(200, head);
-      res.flushHeaders();
+      // Sends the head now. Not flushHeaders(): node writes a head flushed
+      // alone as UTF-8, one sent with a body as Latin-1, so a header value
+      // holding UTF-8 bytes (a non-ASCII Last-Event-ID) would go out
+      // double-encoded. An empty Latin-1 write sends it as Latin-1, byte for
+      // byte, like every other head node writes.
+      res.write('', 'latin1');
     }
     (res as MaybeFlushable).flush?.();
   }
