@@ -12,6 +12,10 @@
  *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#the-eventsource-interface
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#processing-model
+ *
+ * Size: one state machine (the processing model's connection), kept whole
+ * so every transition is in one place; response checks, options, backoff and
+ * events are in their own files.
  */
 import { createParser, type ParsedEvent, type Parser } from '../protocol/parser.js';
 import { SseError } from '../protocol/sse-error.js';

@@ -9,6 +9,10 @@
  * subscriptions directly).
  *
  * @see https://github.com/dunglas/mercure/blob/v0.24.2/spec/mercure.md
+ *
+ * Size: the hub's public API (validate, publish, subscribe, prepare,
+ * attach, close, stats) and its fan-out; the subscriber index, the replay,
+ * the flush queue and the counters are their own files.
  */
 import { SseError, isSseError } from '../protocol/sse-error.js';
 import type { SseCloseListener, SseStream } from '../response/sse-stream.js';

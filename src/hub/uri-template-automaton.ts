@@ -43,6 +43,9 @@
  * varspec, plus the varname's literal for named operators.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6570
+ *
+ * Size: one construction per operator of RFC 6570 §3.2, side by side so
+ * they can be read against the spec's table (Appendix A).
  */
 import {
   OPERATORS,

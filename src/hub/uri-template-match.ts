@@ -27,6 +27,10 @@
  * memory (tests and diagnostics; the hub uses `match`).
  *
  * @see https://www.rfc-editor.org/rfc/rfc6570
+ *
+ * Size: one algorithm, kept whole: the state-set simulation and the witness
+ * extraction read the same program and position logs (the parser, the
+ * expander and the automaton builder are in their own files).
  */
 import {
   BP0,

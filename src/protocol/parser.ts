@@ -18,6 +18,9 @@
  * endless line, a giant event) cannot grow memory without bound.
  *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
+ *
+ * Size: the spec's parsing steps in order, numbered, in one file, so each
+ * `[spec]` comment can be read against the standard.
  */
 import { SseError, type ProtocolErrorCode } from './sse-error.js';
 

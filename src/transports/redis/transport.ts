@@ -2,6 +2,9 @@
  * The Redis transport's engine: the connections, the reader loop, the
  * scripts' calls and the pages of history. What it promises, and why, is in
  * `../redis.ts`; the factory there creates and starts it.
+ *
+ * Size: one class: the reader loop and the calls of the three scripts
+ * share the connection state; entry encoding and the scripts are apart.
  */
 import type { createClient } from 'redis';
 import { SseError } from '../../protocol/sse-error.js';
