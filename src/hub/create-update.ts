@@ -14,6 +14,7 @@ import type { PublishInput, Update } from './types.js';
 export interface UpdateLimits {
   readonly maxTopicsPerUpdate: number;
   readonly maxDataBytes: number;
+  readonly maxTopicLength: number;
 }
 
 /** The reserved `Last-Event-ID` meaning "the whole history". */
@@ -26,7 +27,12 @@ export const EARLIEST = 'earliest';
  * @throws {SseError} `SSE_ERR_INVALID_TOPIC` (none, empty, not a string) or
  * `SSE_ERR_TOO_MANY_TOPICS`.
  */
-export function checkTopics(topics: unknown, max: number): readonly string[] {
+export function checkTopics(
+  topics: unknown,
+  max: number,
+  maxLength: number,
+  what: 'update' | 'subscription',
+): readonly string[] {
   const list: unknown[] =
     typeof topics === 'string' ? [topics] : Array.isArray(topics) ? (topics as unknown[]) : [];
   if (list.length === 0) {
@@ -42,6 +48,17 @@ export function checkTopics(topics: unknown, max: number): readonly string[] {
     if (topic === '') {
       throw hubError('SSE_ERR_INVALID_TOPIC', '"topic" must not be empty', { field: 'topic' });
     }
+    if (topic.length > maxLength) {
+      // Checked before anything is matched or kept: a refused request
+      // leaves nothing behind.
+      const message = `"topic" is longer than ${maxLength} characters`;
+      throw what === 'update'
+        ? hubError('SSE_ERR_TOPIC_TOO_LONG', message, { field: 'topic' })
+        : hubError('SSE_ERR_INVALID_TOPIC', message, { field: 'topic' });
+    }
+    if (what === 'update' && UNSAFE_IN_FIELD.test(topic)) {
+      throw invalid('topic', '"topic" must not contain control or format characters');
+    }
   }
   return list as string[];
 }
@@ -50,19 +67,29 @@ function invalid(field: string, message: string): SseError {
   return hubError('SSE_ERR_INVALID_FIELD', message, { field });
 }
 
-const UNSAFE_IN_FIELD = /[\r\n\0]/;
+/**
+ * Control characters (C0, DEL, C1) and Unicode format characters (bidi
+ * overrides, zero-width characters, soft hyphen, BOM…): [spec] Mercure 1.0
+ * refuses them in ids, types and topics. CR, LF and NUL would also let a
+ * publisher inject fields into every subscriber's stream; the others make
+ * one string look like another. One character class: linear time.
+ */
+const UNSAFE_IN_FIELD = /[\p{Cc}\p{Cf}]/u;
 
 /**
  * Validates `input` and builds the update with `id` (the publisher's, else
  * `generateId()`), plus its SSE frame.
  *
- * Rules: `data` a string of at most `maxDataBytes` UTF-8 bytes; `id` and
- * `type` without CR, LF or NUL (the encoder's check; an empty string counts as
- * absent); a publisher `id` must not start with `#` nor be `earliest`
- * ([spec] reserved); `retry` a non-negative integer; `private` a boolean.
+ * Rules: topics non-empty strings of at most `maxTopicLength` characters,
+ * without control or format characters; `data` a string of at most
+ * `maxDataBytes` UTF-8 bytes; `id` and `type` without control or format
+ * characters (an empty string counts as absent); a publisher `id` must not
+ * start with `#` nor be `earliest` ([spec] reserved); `retry` a non-negative
+ * integer; `private` a boolean.
  *
  * @throws {SseError} `SSE_ERR_INVALID_TOPIC`, `SSE_ERR_TOO_MANY_TOPICS`,
- * `SSE_ERR_DATA_TOO_LARGE` (field `data`) or `SSE_ERR_INVALID_FIELD` naming the field.
+ * `SSE_ERR_TOPIC_TOO_LONG`, `SSE_ERR_DATA_TOO_LARGE` (field `data`) or
+ * `SSE_ERR_INVALID_FIELD` naming the field.
  */
 export function createUpdate(
   input: PublishInput,
@@ -72,7 +99,12 @@ export function createUpdate(
   if (typeof input !== 'object' || (input as PublishInput | null) === null) {
     throw hubError('SSE_ERR_INVALID_TOPIC', 'missing "topic"', { field: 'topic' });
   }
-  const topics = checkTopics(input.topics, limits.maxTopicsPerUpdate);
+  const topics = checkTopics(
+    input.topics,
+    limits.maxTopicsPerUpdate,
+    limits.maxTopicLength,
+    'update',
+  );
   const data = input.data ?? '';
   if (typeof data !== 'string') throw invalid('data', '"data" must be a string');
   if (Buffer.byteLength(data, 'utf8') > limits.maxDataBytes) {
@@ -85,9 +117,9 @@ export function createUpdate(
     id = generateId();
   } else {
     if (typeof id !== 'string') throw invalid('id', '"id" must be a string');
-    // [spec] CR, LF or NUL in an SSE field would let a publisher inject
-    // fields or events into every subscriber's stream.
-    if (UNSAFE_IN_FIELD.test(id)) throw invalid('id', '"id" must not contain CR, LF or NUL');
+    if (UNSAFE_IN_FIELD.test(id)) {
+      throw invalid('id', '"id" must not contain control or format characters');
+    }
     // [spec] "The provided ID MUST NOT start with the # character".
     if (id.startsWith('#')) throw invalid('id', '"id" must not start with "#"');
     // `earliest` is the reserved Last-Event-ID value: it cannot name an update.
@@ -96,7 +128,9 @@ export function createUpdate(
   const type = input.type === '' ? undefined : input.type;
   if (type !== undefined) {
     if (typeof type !== 'string') throw invalid('type', '"type" must be a string');
-    if (UNSAFE_IN_FIELD.test(type)) throw invalid('type', '"type" must not contain CR, LF or NUL');
+    if (UNSAFE_IN_FIELD.test(type)) {
+      throw invalid('type', '"type" must not contain control or format characters');
+    }
   }
   const retry = input.retry;
   if (

@@ -12,6 +12,8 @@ export type HubErrorCode =
   | 'SSE_ERR_TOO_MANY_TOPICS'
   /** An update's data is larger than allowed. */
   | 'SSE_ERR_DATA_TOO_LARGE'
+  /** A topic of an update is longer than allowed. */
+  | 'SSE_ERR_TOPIC_TOO_LONG'
   /** The process already holds as many subscribers as it may. */
   | 'SSE_ERR_TOO_MANY_SUBSCRIBERS'
   /** The transport cannot store or deliver updates right now. */

@@ -312,7 +312,13 @@ export class Hub {
   /** Checks a subscribe input and capacity; returns the selectors. */
   #check(input: SubscribeInput): readonly string[] {
     if (this.#closed) throw hubClosed();
-    const topics = checkTopics(input.topics, this.#options.maxTopicsPerSubscription);
+    const { maxTopicsPerSubscription, maxTopicLength } = this.#options;
+    const topics = checkTopics(
+      input.topics,
+      maxTopicsPerSubscription,
+      maxTopicLength,
+      'subscription',
+    );
     if (this.#index.size >= this.#options.maxSubscribers) {
       throw hubError(
         'SSE_ERR_TOO_MANY_SUBSCRIBERS',

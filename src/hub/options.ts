@@ -60,6 +60,16 @@ export interface HubOptions {
    */
   maxTopicsPerUpdate?: number | undefined;
   /**
+   * Longest topic of an update, and longest topic selector of a
+   * subscription, in UTF-16 code units: a longer topic is refused
+   * (`SSE_ERR_TOPIC_TOO_LONG`, 413), a longer selector too
+   * (`SSE_ERR_INVALID_TOPIC`, 400). Bounds the cost of matching and what a
+   * refused request can make the hub hold.
+   *
+   * @default 2048
+   */
+  maxTopicLength?: number | undefined;
+  /**
    * Largest `data` of an update, in UTF-8 bytes (`SSE_ERR_DATA_TOO_LARGE`).
    *
    * @default 1048576 (1 MiB)
@@ -88,6 +98,8 @@ export interface HubOptions {
 }
 
 export const DEFAULT_HUB_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** Default of {@link HubOptions.maxTopicLength}. */
+export const DEFAULT_MAX_TOPIC_LENGTH = 2048;
 
 /** Options with defaults applied. */
 export interface ResolvedHubOptions {
@@ -96,6 +108,7 @@ export interface ResolvedHubOptions {
   readonly maxTopicsPerSubscription: number;
   readonly maxTopicsPerUpdate: number;
   readonly maxDataBytes: number;
+  readonly maxTopicLength: number;
   readonly maxSubscribers: number;
   readonly generateId: () => string;
   readonly retry: number | undefined;
@@ -152,6 +165,11 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     ),
     maxTopicsPerUpdate: positiveInteger('maxTopicsPerUpdate', options.maxTopicsPerUpdate, 100),
     maxDataBytes: positiveInteger('maxDataBytes', options.maxDataBytes, 1024 * 1024),
+    maxTopicLength: positiveInteger(
+      'maxTopicLength',
+      options.maxTopicLength,
+      DEFAULT_MAX_TOPIC_LENGTH,
+    ),
     maxSubscribers: positiveInteger('maxSubscribers', options.maxSubscribers, 100_000),
     generateId: options.generateId ?? defaultGenerateId,
     retry: options.retry,

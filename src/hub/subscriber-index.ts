@@ -1,8 +1,17 @@
 /**
- * Which subscribers an update reaches: subscribers indexed by exact topic
- * (one Map lookup per topic of the update), and selector subscribers (`*`,
- * URI templates) grouped by selector, so each distinct selector is matched
- * once per update however many subscribers share it.
+ * Which subscribers an update reaches, without testing every selector:
+ *
+ * - exact selectors (and malformed templates, which match only their own
+ *   text): one Map lookup per topic of the update;
+ * - `*`: one set;
+ * - URI templates: grouped by selector (each distinct selector matched once
+ *   per topic however many subscribers share it) and indexed by their
+ *   literal prefix (the text before the first `{`, which every expansion
+ *   starts with): a topic is tested only against templates whose prefix it
+ *   starts with, found with one lookup per distinct prefix length.
+ *
+ * Selectors are compiled once while held (`selector-cache.ts`), subscription
+ * and authorization selectors alike.
  *
  * [spec] Subscription: an update reaches a subscriber when at least one of
  * its topics (canonical or alternate) matches one of the subscriber's
@@ -10,20 +19,39 @@
  * the subscriber's authorized selectors (`mercure.subscribe`), independently
  * of which topic matched the subscription.
  */
+import { SelectorCache } from './selector-cache.js';
 import type { Subscriber } from './subscriber.js';
-import { TopicMatcher, isExactSelector } from './topic-selector.js';
+import type { CompiledSelector } from './topic-selector.js';
 import type { Update } from './types.js';
 
+interface TemplateGroup {
+  readonly compiled: CompiledSelector;
+  readonly prefix: string;
+  readonly subscribers: Set<Subscriber>;
+}
+
 export class SubscriberIndex {
-  readonly #matcher = new TopicMatcher();
-  /** Exact selector → subscribers. */
+  readonly #cache = new SelectorCache();
+  /** Exact selector (or malformed template) → subscribers. */
   readonly #exact = new Map<string, Set<Subscriber>>();
-  /** Template / `*` selector → subscribers. */
-  readonly #patterns = new Map<string, Set<Subscriber>>();
+  /** Subscribers of `*`. */
+  readonly #any = new Set<Subscriber>();
+  /** Template selector → its group. */
+  readonly #templates = new Map<string, TemplateGroup>();
+  /** Literal prefix → the template groups with that prefix. */
+  readonly #byPrefix = new Map<string, Set<TemplateGroup>>();
+  /** Distinct prefix lengths (ascending) and how many prefixes have each. */
+  #lengths: number[] = [];
+  readonly #lengthCounts = new Map<number, number>();
   readonly #all = new Set<Subscriber>();
 
   get size(): number {
     return this.#all.size;
+  }
+
+  /** Distinct compiled selectors held now (for tests and diagnostics). */
+  get compiledSelectors(): number {
+    return this.#cache.size;
   }
 
   /** Every subscriber (a copy: safe to remove while iterating). */
@@ -33,11 +61,16 @@ export class SubscriberIndex {
 
   add(subscriber: Subscriber): void {
     this.#all.add(subscriber);
+    for (const selector of subscriber.privateSelectors ?? []) this.#cache.acquire(selector);
     for (const selector of subscriber.selectors) {
-      const index = isExactSelector(selector) ? this.#exact : this.#patterns;
-      let set = index.get(selector);
-      if (set === undefined) index.set(selector, (set = new Set()));
-      set.add(subscriber);
+      const compiled = this.#cache.acquire(selector);
+      if (compiled.kind === 'any') this.#any.add(subscriber);
+      else if (compiled.kind === 'template') this.#group(compiled).subscribers.add(subscriber);
+      else {
+        let set = this.#exact.get(selector);
+        if (set === undefined) this.#exact.set(selector, (set = new Set()));
+        set.add(subscriber);
+      }
     }
   }
 
@@ -45,12 +78,20 @@ export class SubscriberIndex {
   remove(subscriber: Subscriber): boolean {
     if (!this.#all.delete(subscriber)) return false;
     for (const selector of subscriber.selectors) {
-      const index = isExactSelector(selector) ? this.#exact : this.#patterns;
-      const set = index.get(selector);
-      if (set === undefined) continue;
-      set.delete(subscriber);
-      if (set.size === 0) index.delete(selector);
+      const compiled = this.#cache.get(selector);
+      if (compiled?.kind === 'any') this.#any.delete(subscriber);
+      else if (compiled?.kind === 'template') {
+        const group = this.#templates.get(selector);
+        group?.subscribers.delete(subscriber);
+        if (group?.subscribers.size === 0) this.#ungroup(group);
+      } else {
+        const set = this.#exact.get(selector);
+        set?.delete(subscriber);
+        if (set?.size === 0) this.#exact.delete(selector);
+      }
+      this.#cache.release(selector);
     }
+    for (const selector of subscriber.privateSelectors ?? []) this.#cache.release(selector);
     return true;
   }
 
@@ -61,23 +102,28 @@ export class SubscriberIndex {
    * not checked here (see {@link mayReceive}).
    */
   forEachMatching(update: Update, visit: (subscriber: Subscriber) => void): void {
-    const topics = update.topics;
-    for (const topic of topics) {
-      const set = this.#exact.get(topic);
-      if (set !== undefined) for (const subscriber of set) visit(subscriber);
-    }
-    if (this.#patterns.size === 0) return;
-    const matcher = this.#matcher;
-    for (const [selector, set] of this.#patterns) {
-      if (!matchesAnyTopic(matcher, selector, topics)) continue;
-      for (const subscriber of set) visit(subscriber);
+    for (const subscriber of this.#any) visit(subscriber);
+    const lengths = this.#lengths;
+    for (const topic of update.topics) {
+      const exact = this.#exact.get(topic);
+      if (exact !== undefined) for (const subscriber of exact) visit(subscriber);
+      for (const length of lengths) {
+        if (length > topic.length) break;
+        const groups = this.#byPrefix.get(length === topic.length ? topic : topic.slice(0, length));
+        if (groups === undefined) continue;
+        for (const group of groups) {
+          if (!group.compiled.match(topic)) continue;
+          for (const subscriber of group.subscribers) visit(subscriber);
+        }
+      }
     }
   }
 
   /** [spec] Subscription + Authorization: may `subscriber` get `update`? */
   matches(subscriber: Subscriber, update: Update): boolean {
-    if (!this.#matcher.matchAny(subscriber.selectors, update.topics)) return false;
-    return this.mayReceive(subscriber, update);
+    return (
+      this.#matchAny(subscriber.selectors, update.topics) && this.mayReceive(subscriber, update)
+    );
   }
 
   /**
@@ -87,11 +133,49 @@ export class SubscriberIndex {
   mayReceive(subscriber: Subscriber, update: Update): boolean {
     if (!update.private) return true;
     const allowed = subscriber.privateSelectors;
-    return allowed !== undefined && this.#matcher.matchAny(allowed, update.topics);
+    return allowed !== undefined && this.#matchAny(allowed, update.topics);
   }
-}
 
-function matchesAnyTopic(matcher: TopicMatcher, selector: string, topics: readonly string[]) {
-  for (const topic of topics) if (matcher.match(selector, topic)) return true;
-  return false;
+  #matchAny(selectors: readonly string[], topics: readonly string[]): boolean {
+    for (const selector of selectors) {
+      const compiled = this.#cache.get(selector);
+      if (compiled === undefined) continue;
+      for (const topic of topics) if (compiled.match(topic)) return true;
+    }
+    return false;
+  }
+
+  #group(compiled: CompiledSelector): TemplateGroup {
+    let group = this.#templates.get(compiled.selector);
+    if (group !== undefined) return group;
+    const brace = compiled.selector.indexOf('{');
+    group = { compiled, prefix: compiled.selector.slice(0, brace), subscribers: new Set() };
+    this.#templates.set(compiled.selector, group);
+    let groups = this.#byPrefix.get(group.prefix);
+    if (groups === undefined) {
+      this.#byPrefix.set(group.prefix, (groups = new Set()));
+      this.#countLength(group.prefix.length, 1);
+    }
+    groups.add(group);
+    return group;
+  }
+
+  #ungroup(group: TemplateGroup): void {
+    this.#templates.delete(group.compiled.selector);
+    const groups = this.#byPrefix.get(group.prefix);
+    groups?.delete(group);
+    if (groups?.size === 0) {
+      this.#byPrefix.delete(group.prefix);
+      this.#countLength(group.prefix.length, -1);
+    }
+  }
+
+  #countLength(length: number, delta: 1 | -1): void {
+    const count = (this.#lengthCounts.get(length) ?? 0) + delta;
+    if (count === 0) this.#lengthCounts.delete(length);
+    else this.#lengthCounts.set(length, count);
+    if (count === 0 || (delta === 1 && count === 1)) {
+      this.#lengths = [...this.#lengthCounts.keys()].sort((a, b) => a - b);
+    }
+  }
 }

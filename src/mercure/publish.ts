@@ -16,7 +16,7 @@
  */
 import type { OutgoingHttpHeaders } from 'node:http';
 import { SseError } from '../protocol/sse-error.js';
-import { TopicMatcher, type PublishInput } from '../hub/index.js';
+import { compileSelector, type PublishInput } from '../hub/index.js';
 import type { NodeSseRequest, NodeSseResponse } from '../response/index.js';
 import { checkCookieOrigin, findToken, verifyToken, type VerifiedToken } from './authorize.js';
 import { checkFormContentType, readFormBody } from './form-body.js';
@@ -58,18 +58,17 @@ export function readPublishForm(form: URLSearchParams): PublishInput & { topics:
  *
  * @throws {SseError} `SSE_ERR_FORBIDDEN` naming the first topic not covered.
  */
-export function authorizePublish(
-  token: VerifiedToken,
-  topics: readonly string[],
-  matcher: TopicMatcher,
-): void {
+export function authorizePublish(token: VerifiedToken, topics: readonly string[]): void {
   const selectors = token.mercure.publish;
   if (selectors === undefined || selectors.length === 0) {
     throw new SseError('SSE_ERR_FORBIDDEN', 'the token has no "mercure.publish" claim');
   }
   if (selectors.includes('*')) return;
+  // Compiled for this request only: nothing is kept for a refused one (the
+  // topics were checked, bounded, by the hub first).
+  const compiled = selectors.map(compileSelector);
   for (const topic of topics) {
-    if (!selectors.some((selector) => matcher.match(selector, topic))) {
+    if (!compiled.some((selector) => selector.match(topic))) {
       throw new SseError('SSE_ERR_FORBIDDEN', `not allowed to publish to "${topic}"`);
     }
   }
@@ -85,9 +84,6 @@ export function createPublishHandler(
   query: URLSearchParams,
   headers: OutgoingHttpHeaders,
 ) => Promise<void> {
-  // One matcher for publish authorization: compiled templates are reused
-  // across requests, with the matcher's own bounds.
-  const matcher = new TopicMatcher();
   return async (req, res, query, headers) => {
     const key = options.publisherKey;
     const found = findToken(nodeRequestView(req).header, query, options.cookieName);
@@ -109,7 +105,7 @@ export function createPublishHandler(
     // Checked before authorization: nothing is matched (or cached) for an
     // update the hub would refuse anyway.
     const update = hub.validate(readPublishForm(form));
-    authorizePublish(token, update.topics, matcher);
+    authorizePublish(token, update.topics);
     const id = await hub.publish(update);
     options.logger?.debug(
       { id, topics: update.topics, private: update.private, bytes: Buffer.byteLength(update.data) },
