@@ -22,6 +22,8 @@ export type HubStatsSnapshot = Pick<
   | 'bytesWritten'
   | 'disconnects'
   | 'history'
+  | 'selectors'
+  | 'transport'
 >;
 
 /** Options of {@link createHubMetrics}. */
@@ -47,7 +49,9 @@ export interface HubMetrics {
  * `ssehub_updates_dispatched_total`, `ssehub_deliveries_total`,
  * `ssehub_bytes_written_total`, `ssehub_writes_total`,
  * `ssehub_disconnects_total{reason}`, `ssehub_history_size` and
- * `ssehub_history_bytes` (gauges),
+ * `ssehub_history_bytes` (gauges), `ssehub_selectors_compiled` (gauge),
+ * `ssehub_templates_tested_total`, `ssehub_transport_events_total{event}`
+ * (the transport's counters: `malformedEntries`, …),
  * `ssehub_requests_refused_total{status}`, plus the default process metrics.
  */
 export function createHubMetrics(
@@ -106,7 +110,32 @@ export function createHubMetrics(
       (s) => s.bytesWritten,
     ],
     ['writes_total', 'Socket writes since start (one per subscriber per flush).', (s) => s.writes],
+    [
+      'templates_tested_total',
+      'URI template selectors tested against a topic by fan-out since start.',
+      (s) => s.selectors.templatesTested,
+    ],
   ];
+  new Gauge({
+    name: `${prefix}selectors_compiled`,
+    help: 'Distinct topic selectors compiled now (held by connected subscribers).',
+    registers,
+    collect() {
+      this.set(stats().selectors.compiled);
+    },
+  });
+  new Counter({
+    name: `${prefix}transport_events_total`,
+    help: "The transport's own events since start, by name (malformedEntries: stream entries skipped).",
+    labelNames: ['event'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [event, count] of Object.entries(stats().transport ?? {})) {
+        this.inc({ event }, count);
+      }
+    },
+  });
   for (const [name, help, read] of totals) {
     new Counter({
       name: `${prefix}${name}`,

@@ -19,6 +19,15 @@ export interface HubStats {
   readonly disconnects: Readonly<Record<DisconnectReason, number>>;
   /** Updates and bytes in history, when the transport can tell. */
   readonly history: { readonly count: number; readonly bytes: number } | undefined;
+  /**
+   * Topic selectors: distinct ones compiled now (held by connected
+   * subscribers, subscription and authorization selectors alike), and URI
+   * templates tested against a topic since start (fan-out tests only the
+   * templates whose literal prefix the topic starts with).
+   */
+  readonly selectors: { readonly compiled: number; readonly templatesTested: number };
+  /** The transport's own event counters (`Transport.counters`), when it has any. */
+  readonly transport: Readonly<Record<string, number>> | undefined;
 }
 
 export interface MutableStats {

@@ -132,6 +132,11 @@ export class Hub {
       bytesWritten: s.bytesWritten,
       disconnects: { ...s.disconnects },
       history: this.transport.historyStats?.(),
+      selectors: {
+        compiled: this.#index.compiledSelectors,
+        templatesTested: this.#index.templatesTested,
+      },
+      transport: this.transport.counters?.(),
     };
   }
 

@@ -49,10 +49,13 @@ export class SubscriberIndex {
     return this.#all.size;
   }
 
-  /** Distinct compiled selectors held now (for tests and diagnostics). */
+  /** Distinct compiled selectors held now. */
   get compiledSelectors(): number {
     return this.#cache.size;
   }
+
+  /** URI templates tested against a topic by fan-out since start. */
+  templatesTested = 0;
 
   /** Every subscriber (a copy: safe to remove while iterating). */
   all(): Subscriber[] {
@@ -112,6 +115,7 @@ export class SubscriberIndex {
         const groups = this.#byPrefix.get(length === topic.length ? topic : topic.slice(0, length));
         if (groups === undefined) continue;
         for (const group of groups) {
+          this.templatesTested++;
           if (!group.compiled.match(topic)) continue;
           for (const subscriber of group.subscribers) visit(subscriber);
         }
