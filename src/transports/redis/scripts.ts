@@ -52,26 +52,65 @@ return entry
 `;
 
 /**
- * A page after an update id. ARGV: the id, the last entry id to include,
- * the most entries. Returns `{ [entryId, fields] of the id, entries after
- * it }`, or false (nil) when the id is not in the stream.
+ * Reads one page: entries from `start` (`-`, or `(` + an entry id) to `upTo`,
+ * at most `limit` of them and `maxBytes` bytes (their `n` fields; the first
+ * entry always), in small `XRANGE` batches, so a page of large entries never
+ * crosses the wire whole. Returns `{ entries, more }` (`more`: 1 when
+ * entries up to `upTo` were left for the next page).
  */
-const AFTER_ID_SOURCE = `
+const PAGE_FUNCTION = `
+local function page(start, upTo, limit, maxBytes)
+  local out, bytes, more, cursor = {}, 0, 0, start
+  while true do
+    local batch = redis.call('XRANGE', KEYS[1], cursor, upTo, 'COUNT', 16)
+    for _, e in ipairs(batch) do
+      local n, f = 0, e[2]
+      for i = 1, #f, 2 do
+        if f[i] == 'n' then n = tonumber(f[i + 1]) or 0 end
+      end
+      if #out >= limit or (#out > 0 and bytes + n > maxBytes) then
+        more = 1
+        break
+      end
+      out[#out + 1] = e
+      bytes = bytes + n
+    end
+    if more == 1 or #batch < 16 then break end
+    cursor = '(' .. batch[#batch][1]
+  end
+  return { out, more }
+end
+`;
+
+/** The first page. ARGV: the last entry id to include, the most entries, the most bytes. */
+const EARLIEST_SOURCE = `${PAGE_FUNCTION}
+return page('-', ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]))
+`;
+
+/**
+ * A page after an update id. ARGV: the id, the last entry id to include,
+ * the most entries, the most bytes. Returns `{ [entryId, fields] of the id,
+ * entries after it, more }`, or false (nil) when the id is not in the
+ * stream.
+ */
+const AFTER_ID_SOURCE = `${PAGE_FUNCTION}
 local entry = redis.call('HGET', KEYS[2], ARGV[1])
 if not entry then return false end
 local self = redis.call('XRANGE', KEYS[1], entry, entry)
 if #self == 0 then return false end
-return { self[1], redis.call('XRANGE', KEYS[1], '(' .. entry, ARGV[2], 'COUNT', ARGV[3]) }
+local p = page('(' .. entry, ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]))
+return { self[1], p[1], p[2] }
 `;
 
 /**
  * The next page after an entry delivered earlier. ARGV: that entry id, the
- * last entry id to include, the most entries. Returns the entries, or false
- * (nil) when that entry was trimmed meanwhile (the reader fell behind).
+ * last entry id to include, the most entries, the most bytes. Returns
+ * `{ entries, more }`, or false (nil) when that entry was trimmed meanwhile
+ * (the reader fell behind).
  */
-const AFTER_ENTRY_SOURCE = `
+const AFTER_ENTRY_SOURCE = `${PAGE_FUNCTION}
 if #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1]) == 0 then return false end
-return redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], ARGV[2], 'COUNT', ARGV[3])
+return page('(' .. ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]))
 `;
 
 export interface Script {
@@ -84,5 +123,6 @@ function script(source: string): Script {
 }
 
 export const DISPATCH = script(DISPATCH_SOURCE);
+export const EARLIEST = script(EARLIEST_SOURCE);
 export const AFTER_ID = script(AFTER_ID_SOURCE);
 export const AFTER_ENTRY = script(AFTER_ENTRY_SOURCE);

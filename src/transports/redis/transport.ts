@@ -17,7 +17,7 @@ import type {
   Update,
 } from '../../hub/types.js';
 import { fromFields, toEntryId, toFields, toPosition, type RawEntry } from './entry.js';
-import { AFTER_ENTRY, AFTER_ID, DISPATCH, type Script } from './scripts.js';
+import { AFTER_ENTRY, AFTER_ID, DISPATCH, EARLIEST, type Script } from './scripts.js';
 
 export type Client = ReturnType<typeof createClient>;
 
@@ -41,10 +41,6 @@ export function backoff(attempt: number): number {
 
 function isNoScript(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('NOSCRIPT');
-}
-
-function isEntryList(value: unknown): value is RawEntry[] {
-  return Array.isArray(value);
 }
 
 export class RedisTransport implements Transport {
@@ -233,40 +229,34 @@ export class RedisTransport implements Transport {
 
   async history(query: HistoryQuery): Promise<HistoryPage> {
     const { after } = query;
-    const upTo = query.upTo === undefined ? '+' : toEntryId(query.upTo);
-    // One more than the page holds, to tell whether more follow.
-    const count = String(Math.max(1, query.limit) + 1);
-    let entries: RawEntry[];
-    let afterPosition: Position | undefined;
-    let afterUpdate: Update | undefined;
+    const bounds = [
+      query.upTo === undefined ? '+' : toEntryId(query.upTo),
+      String(Math.max(1, query.limit)),
+      String(Math.max(0, query.maxBytes)),
+    ];
+    let reply: unknown;
+    let self: RawEntry | undefined;
     if (after === 'earliest') {
-      const reply = await this.#client.sendCommand([
-        'XRANGE',
-        this.#keys[0],
-        '-',
-        upTo,
-        'COUNT',
-        count,
-      ]);
-      entries = isEntryList(reply) ? reply : [];
+      reply = await this.#eval(EARLIEST, bounds);
     } else if ('id' in after) {
-      const reply = await this.#eval(AFTER_ID, [after.id, upTo, count]);
-      if (!Array.isArray(reply)) return { found: false, updates: [], next: undefined };
-      const [self, rest] = reply as [RawEntry, RawEntry[]];
-      afterPosition = toPosition(self[0]);
-      const read = fromFields(self[1]);
-      afterUpdate = typeof read === 'string' ? undefined : read;
-      entries = rest;
+      const found = await this.#eval(AFTER_ID, [after.id, ...bounds]);
+      if (!Array.isArray(found)) return { found: false, updates: [], next: undefined };
+      const [entry, entries, more] = found as [RawEntry, RawEntry[], number];
+      self = entry;
+      reply = [entries, more];
     } else {
-      const reply = await this.#eval(AFTER_ENTRY, [toEntryId(after.position), upTo, count]);
-      if (!isEntryList(reply)) return { found: false, updates: [], next: undefined };
-      entries = reply;
+      reply = await this.#eval(AFTER_ENTRY, [toEntryId(after.position), ...bounds]);
+      if (!Array.isArray(reply)) return { found: false, updates: [], next: undefined };
     }
+    const [entries, more] = reply as [RawEntry[], number];
+    const last = entries.at(-1);
+    const read = self === undefined ? undefined : fromFields(self[1]);
     return {
       found: true,
-      ...page(entries, query, (e) => this.#updates(e)),
-      afterPosition,
-      afterUpdate,
+      updates: this.#updates(entries),
+      next: more === 1 && last !== undefined ? toPosition(last[0]) : undefined,
+      afterPosition: self === undefined ? undefined : toPosition(self[0]),
+      afterUpdate: read === undefined || typeof read === 'string' ? undefined : read,
     };
   }
 
@@ -306,41 +296,6 @@ export class RedisTransport implements Transport {
     await this.#loop;
     await this.#client.close();
   }
-}
-
-/**
- * Cuts the entries read for a page (one more than `query.limit` was asked
- * for) to the page's count and byte bounds; `next` when more follow.
- */
-function page(
-  entries: readonly RawEntry[],
-  query: HistoryQuery,
-  read: (entries: readonly RawEntry[]) => Update[],
-): { updates: Update[]; next: Position | undefined } {
-  const limit = Math.max(1, query.limit);
-  let bytes = 0;
-  let taken = 0;
-  for (const [, fields] of entries) {
-    if (taken >= limit) break;
-    const size = sizeOf(fields);
-    if (taken > 0 && bytes + size > query.maxBytes) break;
-    bytes += size;
-    taken++;
-  }
-  const kept = entries.slice(0, taken);
-  const last = kept.at(-1);
-  return {
-    updates: read(kept),
-    next: taken < entries.length && last !== undefined ? toPosition(last[0]) : undefined,
-  };
-}
-
-/** The `n` field of an entry (its size), 0 when absent. */
-function sizeOf(fields: readonly string[]): number {
-  for (let i = fields.length - 2; i >= 0; i -= 2) {
-    if (fields[i] === 'n') return Number(fields[i + 1]) || 0;
-  }
-  return 0;
 }
 
 /**
