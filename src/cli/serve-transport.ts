@@ -67,6 +67,12 @@ export async function connectRedis(
     url: choice.url,
     keyPrefix: choice.keyPrefix,
     historySize: options.historySize,
+    onMalformedEntry: (entryId, reason) => {
+      logger.warn(
+        { redis: choice.shownUrl, entryId, reason },
+        'skipped a malformed Redis stream entry (not written by ssehub?)',
+      );
+    },
     onError: (error) => {
       if (connected.transport === undefined || watch !== undefined) return;
       logger.error(

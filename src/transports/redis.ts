@@ -35,7 +35,7 @@
  * connection and calls the listener in stream order, with the entry's
  * position (`redis/entry.ts`); `livePosition()` is the last entry it
  * delivered. An entry that is not a valid update (written by another
- * program) is skipped, reported once through `onError`, and counted
+ * program) is skipped, reported once through `onMalformedEntry`, and counted
  * (`counters().malformedEntries`): never a crash. `dispatch()` resolves
  * once the entry is stored; the listener is called afterwards, by the reader
  * (unlike the memory transport, which calls it before `dispatch()` settles).
@@ -124,9 +124,16 @@ export interface RedisTransportOptions {
    */
   connectTimeoutMs?: number | undefined;
   /**
-   * Told about connection errors (while reconnecting), about errors thrown
-   * by the listener, and once per malformed stream entry (an `SseError`
-   * naming the entry). The transport keeps going after each.
+   * Told once about each stream entry that is not a valid update (written
+   * by another program): its entry id and why. The entry is skipped and
+   * counted (`counters().malformedEntries`).
+   *
+   * @default a no-op
+   */
+  onMalformedEntry?: ((entryId: string, reason: string) => void) | undefined;
+  /**
+   * Told about connection errors (while reconnecting) and about errors
+   * thrown by the listener. The transport keeps going after both.
    *
    * @default a no-op
    */
@@ -227,6 +234,7 @@ export async function createRedisTransport(
       blockMs,
       newest?.[0]?.[0] ?? '0-0',
       onError,
+      options.onMalformedEntry ?? (() => undefined),
     );
     transport.start();
     return transport;

@@ -52,6 +52,7 @@ export class RedisTransport implements Transport {
   readonly #maxBytes: string;
   readonly #blockMs: number;
   readonly #onError: (error: unknown) => void;
+  readonly #onMalformed: (entryId: string, reason: string) => void;
   #listeners: TransportListener[] = [];
   /**
    * Updates this process is writing, by id, with the fields written: the
@@ -76,6 +77,7 @@ export class RedisTransport implements Transport {
     blockMs: number,
     startId: string,
     onError: (error: unknown) => void,
+    onMalformed: (entryId: string, reason: string) => void,
   ) {
     this.#client = client;
     this.#reader = reader;
@@ -86,6 +88,7 @@ export class RedisTransport implements Transport {
     this.#blockMs = blockMs;
     this.#lastDelivered = startId;
     this.#onError = onError;
+    this.#onMalformed = onMalformed;
   }
 
   /** A method, not the field: the reader checks it again after each await. */
@@ -145,12 +148,7 @@ export class RedisTransport implements Transport {
     const update = fromFields(fields);
     if (typeof update !== 'string') return update;
     this.#malformed++;
-    this.#onError(
-      new SseError(
-        'SSE_ERR_TRANSPORT_UNAVAILABLE',
-        `Skipped the malformed stream entry ${entryId} of ${this.#keys[0]}: ${update}.`,
-      ),
-    );
+    this.#onMalformed(entryId, update);
     return undefined;
   }
 
