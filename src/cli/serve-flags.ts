@@ -111,7 +111,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     value: '<url>',
     default: 'memory',
     description:
-      'Where updates travel and history lives: memory (one process), file:<folder> (one process, history kept on disk across restarts and kill -9; the folder is created if missing), or a Redis URL (redis://[user:password@]host:port[/db], rediss:// for TLS) shared by every hub process',
+      'Where updates travel and history lives: memory, file:<folder> (on disk: survives restarts), or a Redis URL (redis://[user:password@]host:port[/db], rediss://) shared by all hubs',
   },
   {
     name: 'redis-key-prefix',
@@ -127,7 +127,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     value: '<mode>',
     default: 'batch',
     description:
-      'With a file: --transport, how updates share disk syncs (each is synced before its 200): batch (group commit: every update waiting when the previous sync ends), always (one sync per update)',
+      'With a file: --transport, how updates share disk syncs (each one is synced before its 200): batch (group commit), always (one sync per update)',
   },
   {
     name: 'history-bytes',
