@@ -142,7 +142,27 @@ function openEnv(dir: string, previous: boolean): RootDatabase {
   return open(options);
 }
 
-export class Store {
+/**
+ * What the transport needs from a store (the LMDB one below; the benchmark
+ * plugs a SQLite one in, to compare engines under the same queue).
+ */
+export interface StoreEngine {
+  readonly dir: string;
+  readonly state: StoreState;
+  /** Records found damaged since open. */
+  readonly damaged: number;
+  append(appends: readonly Append[], limits: Limits): Promise<StoreState>;
+  records(
+    afterSeq: number | undefined,
+    upToSeq: number | undefined,
+  ): Iterable<{ seq: number; size: number; update: Update | undefined }>;
+  find(id: string): { seq: number; update: Update } | undefined;
+  newest(): Update | undefined;
+  diskBytes(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export class Store implements StoreEngine {
   readonly dir: string;
   readonly #root: RootDatabase;
   readonly #meta: Database<unknown, string>;

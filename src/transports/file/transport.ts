@@ -17,7 +17,7 @@ import {
 } from '../../hub/types.js';
 import { encodeRecord, idHash } from './record.js';
 import type { StoreLock } from './lock.js';
-import type { Append, Limits, Store } from './store.js';
+import type { Append, Limits, StoreEngine } from './store.js';
 
 /** Most updates in one commit (`fsync: 'batch'`). */
 export const MAX_BATCH = 1000;
@@ -60,7 +60,7 @@ export interface FileTransportSettings extends Limits {
 }
 
 export class FileTransport implements Transport {
-  readonly #store: Store;
+  readonly #store: StoreEngine;
   readonly #lock: StoreLock;
   readonly #settings: FileTransportSettings;
   #listeners: TransportListener[] = [];
@@ -83,7 +83,7 @@ export class FileTransport implements Transport {
   readonly #openReport: { droppedTransaction: boolean; droppedRecords: number };
 
   constructor(
-    store: Store,
+    store: StoreEngine,
     lock: StoreLock,
     settings: FileTransportSettings,
     diskBytes: number,
