@@ -8,7 +8,9 @@
  *    1 publish in flight (latency) and 64 in flight (throughput, where group
  *    commit shows); publishes/s, publish p50/p99 (call to resolved: for a
  *    durable transport, synced to disk), and the event loop's delay p99/max
- *    meanwhile (what every other socket of the hub waits);
+ *    meanwhile (what every other socket of the hub waits), and for SQLite
+ *    the time each commit holds the loop (better-sqlite3 commits, fsync
+ *    included, on the loop's thread; LMDB writes and syncs on its own);
  * 2. replay: 10,000 updates (200 B of data) in history, one in-process
  *    subscriber with `Last-Event-ID: earliest`, until it has all 10,000;
  * 3. start-up: a store holding 100,000 updates is opened (transport created,
@@ -34,7 +36,7 @@ import { createMemoryTransport } from '../../src/hub/memory-transport.js';
 import { createFileTransport } from '../../src/transports/file.js';
 import { createRedisTransport } from '../../src/transports/redis.js';
 import { connectAdmin, deletePrefix, freshPrefix } from '../redis/redis-admin.js';
-import { createSqliteTransport, loadSqlite } from './sqlite-store.js';
+import { createSqliteTransport, loadSqlite, sqliteBlocking } from './sqlite-store.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -139,6 +141,8 @@ async function publishFor(hub: Hub, inFlight: number, forSeconds: number) {
   };
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
+  sqliteBlocking.ms = 0;
+  sqliteBlocking.commits = 0;
   const started = performance.now();
   await Promise.all(Array.from({ length: inFlight }, worker));
   const elapsed = (performance.now() - started) / 1000;
@@ -150,6 +154,8 @@ async function publishFor(hub: Hub, inFlight: number, forSeconds: number) {
     p99: quantile(sorted, 0.99),
     loopP99: loop.percentile(99) / 1e6,
     loopMax: loop.max / 1e6,
+    blockedPerCommit:
+      sqliteBlocking.commits === 0 ? NaN : sqliteBlocking.ms / sqliteBlocking.commits,
   };
 }
 
@@ -158,13 +164,13 @@ async function publishPart(): Promise<void> {
     `\n## Publish: hub.publish() in process, ${seconds} s per step (after 0.5 s warm-up)\n`,
   );
   console.log(
-    '| setup | in flight | publishes/s | p50 ms | p99 ms | event loop delay p99 / max ms |',
+    '| setup | in flight | publishes/s | p50 ms | p99 ms | event loop delay p99 / max ms | loop blocked per commit ms |',
   );
-  console.log('|---|--:|--:|--:|--:|--:|');
+  console.log('|---|--:|--:|--:|--:|--:|--:|');
   for (const name of setups) {
     const make = setup(name);
     if (typeof make === 'string') {
-      console.log(`| ${name} | | ${make} | | | |`);
+      console.log(`| ${name} | | ${make} | | | | |`);
       continue;
     }
     for (const inFlight of [1, 64]) {
@@ -181,7 +187,7 @@ async function publishPart(): Promise<void> {
       await draining;
       await hub.close();
       console.log(
-        `| ${name} | ${inFlight} | ${count(r.rate)} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.loopP99)} / ${ms(r.loopMax)} |`,
+        `| ${name} | ${inFlight} | ${count(r.rate)} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.loopP99)} / ${ms(r.loopMax)} | ${ms(r.blockedPerCommit)} |`,
       );
     }
   }

@@ -49,6 +49,13 @@ export function loadSqlite(): { Database: DatabaseConstructor; version: string }
   }
 }
 
+/**
+ * Time the SQLite commits held the event loop (better-sqlite3 is
+ * synchronous: the commit and its fsync run on the loop's thread), summed
+ * over every SQLite store of the process; the benchmark resets it per step.
+ */
+export const sqliteBlocking = { ms: 0, commits: 0 };
+
 interface Row {
   seq: number;
   size: number;
@@ -115,6 +122,7 @@ class SqliteStore implements StoreEngine {
   #commit(appends: readonly Append[], limits: Limits): Promise<StoreState> {
     const last = appends.at(-1);
     if (last === undefined) return Promise.resolve(this.#state);
+    const started = performance.now();
     try {
       this.#state = this.#db.transaction(() => {
         let { count, bytes, trimmedThrough } = this.#state;
@@ -143,6 +151,8 @@ class SqliteStore implements StoreEngine {
         this.#meta.run(JSON.stringify(state));
         return state;
       })();
+      sqliteBlocking.ms += performance.now() - started;
+      sqliteBlocking.commits++;
       return Promise.resolve(this.#state);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
