@@ -48,6 +48,7 @@ export type {
   SubscriberClaims,
   Transport,
   TransportHistoryStats,
+  TransportLatency,
   TransportListener,
   Update,
 } from './types.js';
