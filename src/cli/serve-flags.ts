@@ -112,7 +112,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     value: '<url>',
     default: 'memory',
     description:
-      'Where updates travel and history lives: memory (one process), or a Redis URL (redis://[user:password@]host:port[/db], rediss:// for TLS) shared by every hub process',
+      'Where updates travel and history lives: memory, file:<folder> (on disk: survives restarts), or a Redis URL (redis://[user:password@]host:port[/db], rediss://) shared by all hubs',
   },
   {
     name: 'redis-key-prefix',
@@ -121,6 +121,22 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     default: 'ssehub',
     description:
       'Prefix of the Redis keys ({<prefix>}:updates, {<prefix>}:ids); hubs sharing a prefix share updates and history',
+  },
+  {
+    name: 'fsync',
+    type: 'string',
+    value: '<mode>',
+    default: 'batch',
+    description:
+      'With a file: --transport, how updates share disk syncs (each one is synced before its 200): batch (group commit), always (one sync per update)',
+  },
+  {
+    name: 'history-bytes',
+    type: 'string',
+    value: '<n>',
+    default: '16777216',
+    description:
+      'Bytes of updates kept for Last-Event-ID replay (with --history-size, whichever bound is hit first)',
   },
   {
     name: 'workers',
@@ -251,6 +267,7 @@ export const OPTION_FLAGS: Record<string, string> = {
   publishOrigins: '--publish-origin',
   cookieName: '--cookie-name',
   historySize: '--history-size',
+  historyBytes: '--history-bytes',
   maxDataBytes: '--max-data-bytes',
   maxTopics: '--max-topics',
   maxSubscribers: '--max-subscribers',

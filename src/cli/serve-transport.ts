@@ -2,15 +2,21 @@
  * `--transport`: where the hub's updates travel and its history lives, read
  * from the flag, and connected at start-up.
  */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Transport } from '../hub/index.js';
 import type { HubServerOptions } from '../hub-server/index.js';
-import { stringFlag, UsageError, type ParsedFlags } from './flags.js';
+import { choiceFlag, stringFlag, UsageError, type ParsedFlags } from './flags.js';
+
+/** `--fsync` values (the file transport's `fsync` option). */
+export const FSYNC_MODES = ['always', 'batch'] as const;
 
 /** Where updates travel: `--transport`. */
 export type TransportChoice =
   | { kind: 'memory' }
-  | { kind: 'redis'; url: string; shownUrl: string; keyPrefix: string | undefined };
+  | { kind: 'redis'; url: string; shownUrl: string; keyPrefix: string | undefined }
+  | { kind: 'file'; path: string; fsync: (typeof FSYNC_MODES)[number] | undefined };
 
 /** The URL with its password replaced, for logs and messages. */
 export function redactUrl(url: URL): string {
@@ -27,6 +33,16 @@ export function transportChoice(flags: ParsedFlags): TransportChoice {
       `${flags.label('redis-key-prefix')} must be 1 to 100 letters, digits or _ : . -, got "${keyPrefix}"`,
     );
   }
+  const fsync = choiceFlag(flags, 'fsync', FSYNC_MODES);
+  if (raw.startsWith('file:')) {
+    if (keyPrefix !== undefined) {
+      throw new UsageError(`${flags.label('redis-key-prefix')} needs a Redis --transport`);
+    }
+    return { kind: 'file', path: filePath(raw, flags), fsync };
+  }
+  if (fsync !== undefined) {
+    throw new UsageError(`${flags.label('fsync')} needs a file: --transport`);
+  }
   if (raw === 'memory') {
     if (keyPrefix !== undefined) {
       throw new UsageError(`${flags.label('redis-key-prefix')} needs a Redis --transport`);
@@ -42,10 +58,33 @@ export function transportChoice(flags: ParsedFlags): TransportChoice {
   if (url === undefined || (url.protocol !== 'redis:' && url.protocol !== 'rediss:')) {
     const shown = url === undefined ? 'a value that is not a URL' : `"${redactUrl(url)}"`;
     throw new UsageError(
-      `${flags.label('transport')} must be "memory" or a redis:// or rediss:// URL, got ${shown}`,
+      `${flags.label('transport')} must be "memory" or a redis:// or rediss:// URL (or file:<folder>, a durable store on this machine), got ${shown}`,
     );
   }
   return { kind: 'redis', url: url.href, shownUrl: redactUrl(url), keyPrefix };
+}
+
+/**
+ * The folder of `file:<folder>`: a path (`file:./ssehub-data`,
+ * `file:/var/lib/ssehub`), relative to the working directory, or a
+ * `file:///…` URL. Resolved to an absolute path, as logs show it.
+ */
+function filePath(raw: string, flags: ParsedFlags): string {
+  const rest = raw.slice('file:'.length);
+  let path = rest;
+  if (rest.startsWith('//')) {
+    try {
+      path = fileURLToPath(raw);
+    } catch {
+      path = '';
+    }
+  }
+  if (path.trim() === '') {
+    throw new UsageError(
+      `${flags.label('transport')} file: needs a folder, e.g. file:./ssehub-data, got "${raw}"`,
+    );
+  }
+  return resolve(path);
 }
 
 /**
@@ -67,6 +106,7 @@ export async function connectRedis(
     url: choice.url,
     keyPrefix: choice.keyPrefix,
     historySize: options.historySize,
+    historyBytes: options.historyBytes,
     onMalformedEntry: (entryId, reason) => {
       logger.warn(
         { redis: choice.shownUrl, entryId, reason },
@@ -90,4 +130,30 @@ export async function connectRedis(
   });
   connected.transport = created;
   return created;
+}
+
+/**
+ * Opens the file transport's store (rejects with
+ * `SSE_ERR_TRANSPORT_UNAVAILABLE` when it is locked by another process, in
+ * another format, damaged or not writable). What opening repaired, damaged
+ * records met later and failed commits are logged as warnings.
+ */
+export async function connectFile(
+  choice: Extract<TransportChoice, { kind: 'file' }>,
+  options: HubServerOptions,
+  logger: Logger,
+): Promise<Transport> {
+  const { createFileTransport } = await import('../transports/file.js');
+  return createFileTransport({
+    path: choice.path,
+    historySize: options.historySize,
+    historyBytes: options.historyBytes,
+    fsync: choice.fsync,
+    onError: (error) => {
+      logger.warn(
+        { err: error, store: choice.path },
+        error instanceof Error ? error.message : 'file transport error',
+      );
+    },
+  });
 }

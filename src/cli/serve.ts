@@ -20,7 +20,7 @@ import { renderHelp, UsageError } from './flags.js';
 import { usageFromOptionError } from './keys.js';
 import { OPTION_FLAGS, SERVE_FLAGS, SERVE_FOOTER, SERVE_USAGE } from './serve-flags.js';
 import { buildOptions } from './serve-options.js';
-import { connectRedis } from './serve-transport.js';
+import { connectFile, connectRedis } from './serve-transport.js';
 import { shutdownSignal } from './signals.js';
 import { DEV_TLS_DIR_ENV, devCertificate } from './tls.js';
 
@@ -52,7 +52,9 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
   const transportInfo =
     transport.kind === 'memory'
       ? { transport: 'memory' }
-      : { transport: 'redis', redis: transport.shownUrl, keyPrefix: transport.keyPrefix };
+      : transport.kind === 'file'
+        ? { transport: 'file', store: transport.path, fsync: transport.fsync ?? 'batch' }
+        : { transport: 'redis', redis: transport.shownUrl, keyPrefix: transport.keyPrefix };
 
   let tlsInfo: Record<string, unknown> = options.tls === undefined ? {} : { tls: 'files' };
   let workerEnv: NodeJS.ProcessEnv = {};
@@ -90,7 +92,11 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
   let demo: DemoTask | undefined;
   try {
     shared =
-      transport.kind === 'redis' ? await connectRedis(transport, options, logger) : undefined;
+      transport.kind === 'redis'
+        ? await connectRedis(transport, options, logger)
+        : transport.kind === 'file'
+          ? await connectFile(transport, options, logger)
+          : undefined;
     hubServer = createHubServer({
       ...options,
       logger,

@@ -67,6 +67,8 @@ export interface HubServerOptions extends MercureHandlerOptions {
   transport?: Transport | undefined;
   /** History length of the created hub's memory transport. @default 1000 */
   historySize?: number | undefined;
+  /** History size in bytes of the created hub's memory transport. @default 16777216 (16 MiB) */
+  historyBytes?: number | undefined;
   /** Most subscribers of the created hub (then 503). @default 100000 */
   maxSubscribers?: number | undefined;
   /** Name reported by `/healthz`. @default 'memory' (or 'custom' with a `transport`) */
@@ -131,6 +133,7 @@ function hubOptionsFrom(options: HubServerOptions): HubOptions {
   const maxTopics = options.maxTopics ?? DEFAULT_MAX_TOPICS;
   return {
     historySize: options.historySize,
+    historyBytes: options.historyBytes,
     maxSubscribers: options.maxSubscribers,
     maxDataBytes: options.maxDataBytes ?? DEFAULT_MAX_DATA_BYTES,
     maxTopicsPerUpdate: maxTopics,
@@ -154,7 +157,13 @@ function hubOptionsFrom(options: HubServerOptions): HubOptions {
 export function createHubServer(options: HubServerOptions = {}): HubServer {
   const hub = options.hub ?? createHub(hubOptionsFrom(options));
   const logger: Logger | undefined = options.logger;
-  const metrics = (options.metrics ?? true) ? createHubMetrics(() => hub.stats) : undefined;
+  const transport = hub.transport;
+  const metrics =
+    (options.metrics ?? true)
+      ? createHubMetrics(() => hub.stats, {
+          appendLatency: transport.appendLatency?.bind(transport),
+        })
+      : undefined;
   const mercure = createMercureHandler(hub, {
     ...options,
     maxBufferedBytes: options.maxBufferedBytes ?? hub.options.maxBufferedBytes,

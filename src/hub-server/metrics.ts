@@ -8,8 +8,9 @@
  *
  * @see https://prometheus.io/docs/practices/naming/
  */
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
 import type { HubStats } from '../hub/index.js';
+import type { TransportLatency } from '../hub/types.js';
 
 /** The hub counters the metrics read (`hub.stats`). */
 export type HubStatsSnapshot = Pick<
@@ -34,6 +35,14 @@ export interface HubMetricsOptions {
   defaultMetrics?: boolean | undefined;
   /** Labels added to every metric. @default undefined */
   labels?: Readonly<Record<string, string>> | undefined;
+  /**
+   * The transport's append latency (`transport.appendLatency`), read at
+   * scrape time and exported as the histogram
+   * `ssehub_transport_append_seconds`. Omitted: no such metric.
+   *
+   * @default undefined
+   */
+  appendLatency?: (() => TransportLatency) | undefined;
 }
 
 /** Publish requests refused, by HTTP status: incremented by the HTTP layer. */
@@ -52,7 +61,8 @@ export interface HubMetrics {
  * `ssehub_history_bytes` (gauges), `ssehub_selectors_compiled` (gauge),
  * `ssehub_templates_tested_total`, `ssehub_transport_events_total{event}`
  * (the transport's counters: `malformedEntries`, …),
- * `ssehub_requests_refused_total{status}`, plus the default process metrics.
+ * `ssehub_requests_refused_total{status}`, with `appendLatency` the histogram
+ * `ssehub_transport_append_seconds`, plus the default process metrics.
  */
 export function createHubMetrics(
   stats: () => HubStatsSnapshot,
@@ -160,6 +170,15 @@ export function createHubMetrics(
       }
     },
   });
+  if (options.appendLatency !== undefined) {
+    registry.registerMetric(
+      mirroredHistogram(
+        `${prefix}transport_append_seconds`,
+        'Seconds from dispatch to stored (synced to disk with the file transport), queueing included: what a publisher waits for.',
+        options.appendLatency,
+      ),
+    );
+  }
   const refused = new Counter({
     name: `${prefix}requests_refused_total`,
     help: 'Requests to the hub endpoint answered with an error, by status.',
@@ -172,4 +191,44 @@ export function createHubMetrics(
       refused.inc({ status: String(status) });
     },
   };
+}
+
+/**
+ * A histogram whose buckets are kept elsewhere (cumulative, already in
+ * Prometheus' shape) and read at scrape time: prom-client's `Histogram`
+ * only counts its own `observe()` calls, so this is the registry's metric
+ * interface (`get()`) implemented directly.
+ */
+function mirroredHistogram(name: string, help: string, read: () => TransportLatency): Metric {
+  const metric = {
+    name,
+    help,
+    type: 'histogram',
+    aggregator: 'sum',
+    get() {
+      const latency = read();
+      const bucket = `${name}_bucket`;
+      const values: {
+        labels: Record<string, number | string>;
+        value: number;
+        metricName: string;
+      }[] = latency.bounds.map((le, i) => ({
+        labels: { le },
+        value: latency.buckets[i] ?? 0,
+        metricName: bucket,
+      }));
+      values.push(
+        { labels: { le: '+Inf' }, value: latency.count, metricName: bucket },
+        { labels: {}, value: latency.sumSeconds, metricName: `${name}_sum` },
+        { labels: {}, value: latency.count, metricName: `${name}_count` },
+      );
+      return Promise.resolve({ name, help, type: 'histogram', aggregator: 'sum', values });
+    },
+    reset() {
+      // The transport owns the counts.
+    },
+  };
+  // The registry reads any object with this shape (prom-client's own metric
+  // classes are the only ones its types name).
+  return metric as unknown as Metric;
 }

@@ -49,6 +49,7 @@ export type {
   SubscriberClaims,
   Transport,
   TransportHistoryStats,
+  TransportLatency,
   TransportListener,
   Update,
 } from './types.js';

@@ -137,7 +137,8 @@ export interface HistoryPage {
  * The seam between the hub and where updates travel and history lives. The
  * hub calls it once per update (never per subscriber). Implementations:
  * the memory transport (default, one process, in `hub/`), and the ones in
- * `transports/` (Redis Streams, many processes).
+ * `transports/` (a durable store on one machine, `file`; Redis Streams,
+ * many processes).
  *
  * Ids: a transport stores what it is given, reused ids included; a
  * `history({ after: { id } })` resolves an id to its earliest retained
@@ -177,10 +178,34 @@ export interface Transport {
   reachable?(): boolean;
   /**
    * Optional: the transport's own event counters (entries skipped as
-   * malformed, …), by name, for metrics (`ssehub_transport_<name>_total`).
+   * malformed, …), by name, for metrics (`ssehub_transport_events_total{event}`).
    * Cheap and synchronous.
    */
   counters?(): Readonly<Record<string, number>>;
+  /**
+   * Optional: how long stores took, as a cumulative histogram, for metrics
+   * (`ssehub_transport_append_seconds`): from `dispatch()` called to the
+   * update stored (durably, for a durable transport), queueing included:
+   * the wait a publisher sees before its answer. Cheap and synchronous (the
+   * transport keeps the counts; no I/O); a transport that does not measure
+   * it leaves it out.
+   */
+  appendLatency?(): TransportLatency;
+}
+
+/**
+ * What {@link Transport.appendLatency} reports: a cumulative histogram, in
+ * Prometheus' shape, since the transport was created.
+ */
+export interface TransportLatency {
+  /** Upper bounds of the buckets, in seconds, ascending (`+Inf` is implied: it is `count`). */
+  readonly bounds: readonly number[];
+  /** Observations at most each bound (cumulative), one per bound. */
+  readonly buckets: readonly number[];
+  /** Observations in all. */
+  readonly count: number;
+  /** Their sum, in seconds. */
+  readonly sumSeconds: number;
 }
 
 /** What {@link Transport.historyStats} reports. */
@@ -189,6 +214,11 @@ export interface TransportHistoryStats {
   readonly count: number;
   /** Their approximate size in bytes (see {@link updateSize}). */
   readonly bytes: number;
+  /**
+   * Optional: bytes the store takes on disk (a durable transport), as last
+   * measured (refreshed in the background, at most once a second).
+   */
+  readonly diskBytes?: number | undefined;
 }
 
 /**

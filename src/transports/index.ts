@@ -1,7 +1,7 @@
 // `ssehub/transports`: where updates travel and history lives. The memory
 // transport is the hub's own default (from `ssehub/hub`, re-exported here);
 // the others load their engine only from their own entry point
-// (`ssehub/transports/redis`).
+// (`ssehub/transports/redis`, `ssehub/transports/file`).
 export {
   createMemoryTransport,
   DEFAULT_HISTORY_BYTES,
@@ -15,6 +15,7 @@ export type {
   Position,
   Transport,
   TransportHistoryStats,
+  TransportLatency,
   TransportListener,
   Update,
 } from '../hub/types.js';

@@ -43,9 +43,24 @@ void describe('bad publish input', () => {
       413,
       '"data" exceeds 1000 bytes',
     ],
-    ['LF in id', { topic: TOPIC, id: 'a\nid: b' }, 400, '"id" must not contain control or format characters'],
-    ['CR in id', { topic: TOPIC, id: 'a\rb' }, 400, '"id" must not contain control or format characters'],
-    ['NUL in id', { topic: TOPIC, id: 'a\0b' }, 400, '"id" must not contain control or format characters'],
+    [
+      'LF in id',
+      { topic: TOPIC, id: 'a\nid: b' },
+      400,
+      '"id" must not contain control or format characters',
+    ],
+    [
+      'CR in id',
+      { topic: TOPIC, id: 'a\rb' },
+      400,
+      '"id" must not contain control or format characters',
+    ],
+    [
+      'NUL in id',
+      { topic: TOPIC, id: 'a\0b' },
+      400,
+      '"id" must not contain control or format characters',
+    ],
     ['an id starting with #', { topic: TOPIC, id: '#1' }, 400, '"id" must not start with "#"'],
     [
       'LF in type',
@@ -53,8 +68,18 @@ void describe('bad publish input', () => {
       400,
       '"type" must not contain control or format characters',
     ],
-    ['CR in type', { topic: TOPIC, type: 'a\r' }, 400, '"type" must not contain control or format characters'],
-    ['NUL in type', { topic: TOPIC, type: '\0' }, 400, '"type" must not contain control or format characters'],
+    [
+      'CR in type',
+      { topic: TOPIC, type: 'a\r' },
+      400,
+      '"type" must not contain control or format characters',
+    ],
+    [
+      'NUL in type',
+      { topic: TOPIC, type: '\0' },
+      400,
+      '"type" must not contain control or format characters',
+    ],
     [
       'a non-numeric retry',
       { topic: TOPIC, retry: 'soon' },

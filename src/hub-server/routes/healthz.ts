@@ -1,6 +1,9 @@
 /**
  * `GET /healthz`: 200 JSON `{ status, uptime, subscribers, transport,
- * transportReachable }`; status `"ok"`, or `"degraded"` while the transport
+ * transportReachable, history }`, `history` being `{ count, bytes }` held
+ * now (plus `diskBytes`, the store's data file, with the file transport;
+ * absent when the transport cannot tell, Redis); status `"ok"`, or
+ * `"degraded"` while the transport
  * (Redis) is unreachable: still 200, because live streams stay open with
  * their heartbeats and restarting this process would not bring Redis back
  * (publishing answers 503 meanwhile). During shutdown: 503, `"closing"`.
@@ -27,6 +30,7 @@ export function healthzRoute(state: HealthState): Route {
       subscribers: hub.subscriberCount,
       transport: state.transportName,
       transportReachable,
+      history: hub.transport.historyStats?.(),
     });
     sendBody(
       res,
