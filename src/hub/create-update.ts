@@ -8,6 +8,8 @@
 import { encodeEvent } from '../protocol/encode.js';
 import type { SseError } from '../protocol/sse-error.js';
 import { hubError } from './errors.js';
+import { compileTopicMatcher } from './matcher-spec.js';
+import { selectorSpec } from './selector-key.js';
 import type { PublishInput, Update } from './types.js';
 
 /** Limits applied to every published update. */
@@ -45,6 +47,21 @@ export function checkTopics(
     if (typeof topic !== 'string') {
       throw hubError('SSE_ERR_INVALID_TOPIC', '"topic" must be a string', { field: 'topic' });
     }
+    if (what === 'subscription') {
+      const spec = selectorSpec(topic);
+      if (spec.type !== 'legacy') {
+        // A Mercure 1.0 matcher: its own rules ([spec] Matcher Types).
+        const compiled = compileTopicMatcher(
+          { type: spec.type, value: spec.value },
+          {
+            baseUrl: spec.type === 'urlpattern' ? spec.baseUrl : undefined,
+            maxPatternLength: maxLength,
+          },
+        );
+        if (!('test' in compiled)) throw compiled;
+        continue;
+      }
+    }
     if (topic === '') {
       throw hubError('SSE_ERR_INVALID_TOPIC', '"topic" must not be empty', { field: 'topic' });
     }
@@ -56,8 +73,18 @@ export function checkTopics(
         ? hubError('SSE_ERR_TOPIC_TOO_LONG', message, { field: 'topic' })
         : hubError('SSE_ERR_INVALID_TOPIC', message, { field: 'topic' });
     }
-    if (what === 'update' && UNSAFE_IN_FIELD.test(topic)) {
-      throw invalid('topic', '"topic" must not contain control or format characters');
+    if (UNSAFE_IN_FIELD.test(topic)) {
+      // In a selector too: a topic with them cannot be published, and the
+      // hub's own keys (`selector-key.ts`) are marked with one.
+      throw what === 'update'
+        ? invalid('topic', '"topic" must not contain control or format characters')
+        : hubError(
+            'SSE_ERR_INVALID_TOPIC',
+            '"topic" must not contain control or format characters',
+            {
+              field: 'topic',
+            },
+          );
     }
   }
   return list as string[];

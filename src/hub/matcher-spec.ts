@@ -70,9 +70,8 @@ export interface TopicMatcherOptions extends UrlPatternOptions {
 }
 
 function invalid(spec: TopicMatcherSpec, message: string): SseError {
-  return new SseError('SSE_ERR_INVALID_TOPIC', message, {
-    field: spec.type === 'exact' ? 'match' : `match_${spec.type}`,
-  });
+  const field = spec.type === 'exact' ? 'match' : `match_${spec.type}`;
+  return new SseError('SSE_ERR_INVALID_TOPIC', `"${field}": ${message}`, { field });
 }
 
 /**

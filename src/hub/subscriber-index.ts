@@ -4,7 +4,7 @@
  * - exact selectors (and malformed templates, which match only their own
  *   text): one Map lookup per topic of the update;
  * - `*`: one set;
- * - URI templates: grouped by selector (each distinct selector matched once
+ * - URI templates and URL patterns: grouped by selector (each distinct selector matched once
  *   per topic however many subscribers share it) and indexed by their
  *   literal prefix (the text before the first `{`, which every expansion
  *   starts with): a topic is tested only against templates whose prefix it
@@ -36,7 +36,7 @@ export class SubscriberIndex {
   readonly #exact = new Map<string, Set<Subscriber>>();
   /** Subscribers of `*`. */
   readonly #any = new Set<Subscriber>();
-  /** Template selector → its group. */
+  /** Template (or URL pattern) selector → its group. */
   readonly #templates = new Map<string, TemplateGroup>();
   /** Literal prefix → the template groups with that prefix. */
   readonly #byPrefix = new Map<string, Set<TemplateGroup>>();
@@ -68,10 +68,11 @@ export class SubscriberIndex {
     for (const selector of subscriber.selectors) {
       const compiled = this.#cache.acquire(selector);
       if (compiled.kind === 'any') this.#any.add(subscriber);
-      else if (compiled.kind === 'template') this.#group(compiled).subscribers.add(subscriber);
-      else {
-        let set = this.#exact.get(selector);
-        if (set === undefined) this.#exact.set(selector, (set = new Set()));
+      else if (compiled.kind === 'template' || compiled.kind === 'pattern') {
+        this.#group(compiled).subscribers.add(subscriber);
+      } else if (compiled.topic !== undefined) {
+        let set = this.#exact.get(compiled.topic);
+        if (set === undefined) this.#exact.set(compiled.topic, (set = new Set()));
         set.add(subscriber);
       }
     }
@@ -83,14 +84,14 @@ export class SubscriberIndex {
     for (const selector of subscriber.selectors) {
       const compiled = this.#cache.get(selector);
       if (compiled?.kind === 'any') this.#any.delete(subscriber);
-      else if (compiled?.kind === 'template') {
+      else if (compiled?.kind === 'template' || compiled?.kind === 'pattern') {
         const group = this.#templates.get(selector);
         group?.subscribers.delete(subscriber);
         if (group?.subscribers.size === 0) this.#ungroup(group);
-      } else {
-        const set = this.#exact.get(selector);
+      } else if (compiled?.topic !== undefined) {
+        const set = this.#exact.get(compiled.topic);
         set?.delete(subscriber);
-        if (set?.size === 0) this.#exact.delete(selector);
+        if (set?.size === 0) this.#exact.delete(compiled.topic);
       }
       this.#cache.release(selector);
     }
@@ -152,8 +153,13 @@ export class SubscriberIndex {
   #group(compiled: CompiledSelector): TemplateGroup {
     let group = this.#templates.get(compiled.selector);
     if (group !== undefined) return group;
-    const brace = compiled.selector.indexOf('{');
-    group = { compiled, prefix: compiled.selector.slice(0, brace), subscribers: new Set() };
+    // Every expansion of a URI template starts with the text before its first
+    // `{`; a URL pattern has no such prefix here (it is tested for every topic).
+    const prefix =
+      compiled.kind === 'template'
+        ? compiled.selector.slice(0, compiled.selector.indexOf('{'))
+        : '';
+    group = { compiled, prefix, subscribers: new Set() };
     this.#templates.set(compiled.selector, group);
     let groups = this.#byPrefix.get(group.prefix);
     if (groups === undefined) {

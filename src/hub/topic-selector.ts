@@ -1,7 +1,10 @@
 /**
  * Topic selectors: which topics a subscription (or an authorization) covers.
  *
- * A selector is one of (Mercure v0.x, "Subscription"):
+ * A selector is a key (`selector-key.ts`): a Mercure 1.0 matcher
+ * (`exact`: byte-for-byte equality; `urlpattern`: a WHATWG URL Pattern,
+ * `url-pattern.ts`; `*` matches everything for both), or, as written, a
+ * pre-1.0 selector, one of (Mercure v0.x, "Subscription"):
  * - `*`: every topic;
  * - an exact topic: any string without `{`, compared code unit by code unit;
  * - an RFC 6570 URI template, matched in reverse: the topic matches when some
@@ -36,6 +39,8 @@
  * @see https://github.com/dunglas/mercure/blob/v0.24.2/spec/mercure.md (Subscription)
  * @see https://www.rfc-editor.org/rfc/rfc6570
  */
+import { compileTopicMatcher } from './matcher-spec.js';
+import { selectorSpec } from './selector-key.js';
 import { compileUriTemplate, repeatedVariable } from './uri-template-match.js';
 import { parseUriTemplate } from './uri-template-parse.js';
 
@@ -58,7 +63,12 @@ export interface CompiledSelector {
    * template), `malformed` (has `{` but is not one, is over a limit, or
    * names a variable twice).
    */
-  readonly kind: 'any' | 'exact' | 'template' | 'malformed';
+  readonly kind: 'any' | 'exact' | 'template' | 'malformed' | 'pattern' | 'nothing';
+  /**
+   * For `exact` and `malformed`: the one topic the selector covers (the
+   * hub indexes those by it).
+   */
+  readonly topic?: string | undefined;
   /** Does the selector cover `topic`? Linear in `topic` for a given selector. */
   match(topic: string): boolean;
 }
@@ -70,13 +80,31 @@ export interface CompiledSelector {
  * its cost is bounded by the selector limits whatever the input.
  */
 export function compileSelector(selector: string): CompiledSelector {
+  const spec = selectorSpec(selector);
+  if (spec.type !== 'legacy') {
+    // [spec] "The matcher value `*` is reserved as a wildcard that matches
+    // every topic. It is recognized before the matcher type is resolved."
+    if (spec.value === ANY_TOPIC) return { selector, kind: 'any', match: () => true };
+    if (spec.type === 'exact') {
+      const value = spec.value;
+      return { selector, kind: 'exact', topic: value, match: (topic) => topic === value };
+    }
+    const compiled = compileTopicMatcher(
+      { type: spec.type, value: spec.value },
+      { baseUrl: spec.baseUrl },
+    );
+    // The hub checks selectors before it compiles them (`checkSelectors`);
+    // one that does not compile covers nothing.
+    if (!('test' in compiled)) return { selector, kind: 'nothing', match: () => false };
+    return { selector, kind: 'pattern', match: (topic) => compiled.test(topic) };
+  }
   if (selector === ANY_TOPIC) return { selector, kind: 'any', match: () => true };
   const equals = (topic: string): boolean => topic === selector;
-  if (!selector.includes('{')) return { selector, kind: 'exact', match: equals };
+  if (!selector.includes('{')) return { selector, kind: 'exact', topic: selector, match: equals };
   const parsed = parseUriTemplate(selector);
   // A malformed template (or one naming a variable twice) matches only its own text.
   if (!parsed.ok || repeatedVariable(parsed.template) !== undefined) {
-    return { selector, kind: 'malformed', match: equals };
+    return { selector, kind: 'malformed', topic: selector, match: equals };
   }
   const matcher = compileUriTemplate(parsed.template);
   return {

@@ -332,7 +332,10 @@ function componentsOf(url: URL): Record<Component, string> {
 }
 
 function invalidPattern(message: string, cause?: unknown): SseError {
-  return new SseError('SSE_ERR_INVALID_TOPIC', message, { field: 'match_urlpattern', cause });
+  return new SseError('SSE_ERR_INVALID_TOPIC', `"match_urlpattern": ${message}`, {
+    field: 'match_urlpattern',
+    cause,
+  });
 }
 
 const MATCH_ALL: Omit<CompiledUrlPattern, 'pattern'> = {

@@ -21,21 +21,21 @@ import {
   type AccessToken,
   type AccessTokenOptions,
   type AccessTokenRejectionReason,
-} from '../../src/http/access-token.js';
+} from '../../src/mercure/access-token.js';
 import {
   grantsPublish,
   grantsSubscribe,
   MERCURE_AUTHORIZATION_DETAIL_TYPE as MERCURE,
   subscriptionPayload,
-} from '../../src/http/authorization-details.js';
+} from '../../src/mercure/authorization-details.js';
 import {
   bearerChallenge,
   bearerErrorOf,
   quotedString,
   resourceMetadataUrl,
-} from '../../src/http/bearer-challenge.js';
-import { ACCESS_TOKEN_COOKIE, findPresentedToken } from '../../src/http/access-token-source.js';
-import { importSignKey, importVerifyKey, type JwtKey } from '../../src/http/jwt-key.js';
+} from '../../src/mercure/bearer-challenge.js';
+import { ACCESS_TOKEN_COOKIE, findPresentedToken } from '../../src/mercure/access-token-source.js';
+import { importSignKey, importVerifyKey, type JwtKey } from '../../src/mercure/jwt-key.js';
 import { SseError } from '../../src/protocol/sse-error.js';
 
 const ISSUER = 'https://app.example';
