@@ -108,6 +108,13 @@ export interface FlaskSseBridgeOptions {
   readonly maxPending?: number | undefined;
   /** How long connecting at start-up may take before the factory rejects, in ms. @default 5000 */
   readonly connectTimeoutMs?: number | undefined;
+  /**
+   * The connection's name in Redis (`CLIENT SETNAME`), to find it in
+   * `CLIENT LIST`: letters, digits and `_ : . -`.
+   *
+   * @default 'ssehub-flask-sse'
+   */
+  readonly clientName?: string | undefined;
   /** Called for every skipped message. @default undefined */
   readonly onMalformed?: ((message: MalformedMessage) => void) | undefined;
   /** A pino logger; nothing is logged without one. @default undefined */
@@ -324,9 +331,18 @@ export async function createFlaskSseBridge(
     );
   }
 
+  const clientName = options.clientName ?? 'ssehub-flask-sse';
+  if (typeof clientName !== 'string' || !/^[\w:.-]{1,100}$/.test(clientName)) {
+    throw new SseError(
+      'SSE_ERR_INVALID_OPTION',
+      '"clientName" must be 1 to 100 letters, digits or _ : . -',
+      { field: 'clientName' },
+    );
+  }
   const startedAt = Date.now();
   const client = createClient({
     url,
+    name: clientName,
     socket: {
       connectTimeout: connectTimeoutMs,
       // At start-up give up after connectTimeoutMs; afterwards retry forever.

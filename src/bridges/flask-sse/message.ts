@@ -141,11 +141,10 @@ export function renderFlaskSseFrame(
   }
   const [type, id, retry] = texts;
   const data = typeof message.data === 'string' ? message.data : dumpsPython(message.data);
-  if (LONE_SURROGATE.test(data) || (type !== undefined && LONE_SURROGATE.test(type))) {
-    return { ok: false, reason: 'encoding', detail: 'a lone surrogate is not UTF-8' };
-  }
-  if (id !== undefined && LONE_SURROGATE.test(id)) {
-    return { ok: false, reason: 'encoding', detail: 'a lone surrogate is not UTF-8' };
+  for (const text of [data, type, id, retry]) {
+    if (text !== undefined && LONE_SURROGATE.test(text)) {
+      return { ok: false, reason: 'encoding', detail: 'a lone surrogate is not UTF-8' };
+    }
   }
   // [flask_sse.py, Message.__str__]
   const lines = pySplitlines(data).map((line) => `data:${line}`);
