@@ -51,10 +51,20 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     level: logLevel,
     base: worker === undefined ? { name: 'ssehub' } : { name: 'ssehub', worker },
   });
-  const transportInfo =
-    transport.kind === 'memory'
+  const transportInfo = {
+    ...(transport.kind === 'memory'
       ? { transport: 'memory' }
-      : { transport: 'redis', redis: transport.shownUrl, keyPrefix: transport.keyPrefix };
+      : { transport: 'redis', redis: transport.shownUrl, keyPrefix: transport.keyPrefix }),
+    ...(flaskSse === undefined
+      ? {}
+      : {
+          flaskSse: {
+            redis: flaskSse.shownUrl,
+            path: flaskSse.route.path ?? '/stream',
+            auth: flaskSse.route.auth,
+          },
+        }),
+  };
 
   let tlsInfo: Record<string, unknown> = options.tls === undefined ? {} : { tls: 'files' };
   let workerEnv: NodeJS.ProcessEnv = {};

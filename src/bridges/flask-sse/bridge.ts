@@ -29,7 +29,9 @@
  *   (`stats().malformedByChannel`), reported to `onMalformed`, and logged
  *   once per channel (warn); the channel's later ones at debug level.
  *   Label cardinality is bounded: past `maxChannelLabels` distinct
- *   channels, the others count under {@link OTHER_CHANNELS};
+ *   channels, the others count under {@link OTHER_CHANNELS}; labels are cut
+ *   at 200 characters. A channel whose name is not UTF-8 counts as
+ *   malformed too (`encoding`): no flask-sse stream can name it;
  * - a message whose `data` is `""` dispatches nothing in a browser: it is
  *   counted as `empty` and not published;
  * - an update the hub refuses (an id starting with `#` or equal to
@@ -190,7 +192,10 @@ const REFUSED = new Set([
   'SSE_ERR_TOO_MANY_TOPICS',
 ]);
 
-const channelDecoder = new TextDecoder('utf-8');
+const channelDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const lenientDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
+/** Longest channel label in metrics and logs (UTF-16 code units). */
+const MAX_LABEL_LENGTH = 200;
 
 /**
  * Connects to Redis, subscribes, and starts bridging; resolves once
@@ -238,7 +243,9 @@ export async function createFlaskSseBridge(
 
   /** The label a channel counts under (bounded, see the file comment). */
   function labelOf(channel: string): string {
-    if (byChannel.has(channel) || byChannel.size < maxChannelLabels) return channel;
+    const label =
+      channel.length > MAX_LABEL_LENGTH ? `${channel.slice(0, MAX_LABEL_LENGTH)}…` : channel;
+    if (byChannel.has(label) || byChannel.size < maxChannelLabels) return label;
     return OTHER_CHANNELS;
   }
 
@@ -279,7 +286,20 @@ export async function createFlaskSseBridge(
   function handle(message: Buffer, channelBytes: Buffer): void {
     if (closed) return;
     counts.received++;
-    const channel = channelDecoder.decode(channelBytes);
+    let channel: string;
+    try {
+      channel = channelDecoder.decode(channelBytes);
+    } catch {
+      // flask-sse's streams name channels in UTF-8 (redis-py encodes the
+      // `channel` argument): no stream can ask for this one.
+      skip(
+        lenientDecoder.decode(channelBytes),
+        'encoding',
+        'the channel name is not UTF-8',
+        message,
+      );
+      return;
+    }
     if (message.length > maxMessageBytes) {
       skip(channel, 'too-large', `${message.length} bytes (max ${maxMessageBytes})`, message);
       return;

@@ -268,6 +268,50 @@ void describe('flask-sse bridge (Redis, Python)', { skip, timeout: 120_000 }, ()
     }
   });
 
+  void it('bridges every channel by default (PSUBSCRIBE *), with bounded labels; a non-UTF-8 channel is malformed', async () => {
+    const seen: MalformedMessage[] = [];
+    const all = await createFlaskSseBridge({
+      hub: hub.hubServer.hub,
+      url: REDIS_URL,
+      maxChannelLabels: 2,
+      onMalformed: (message) => seen.push(message),
+    });
+    const admin = createClient({ url: REDIS_URL });
+    await admin.connect();
+    const tag = randomUUID();
+    const subscriber = new Subscriber(streamUrl(hub, `any-${tag}`));
+    try {
+      await subscriber.opened;
+      // Any channel, no list given: bridged.
+      await admin.publish(`any-${tag}`, JSON.stringify({ data: 'from anywhere' }));
+      assert.equal(
+        (await subscriber.events.next('a message on an unlisted channel')).data,
+        'from anywhere',
+      );
+      const invalid = Buffer.concat([Buffer.from(`bad-${tag}-`), Buffer.from([0xff])]);
+      await admin.publish(invalid, JSON.stringify({ data: 'x' }));
+      for (const n of [1, 2, 3]) await admin.publish(`junk-${tag}-${n}`, 'not json');
+      await until(
+        () => seen.filter((m) => m.channel.includes(tag)).length === 4,
+        'the four malformed messages',
+      );
+      const mine = seen.filter((m) => m.channel.includes(tag));
+      assert.deepEqual(mine[0] && [mine[0].channel, mine[0].reason], [
+        `bad-${tag}-\ufffd`,
+        'encoding',
+      ]);
+      // Other programs publish on this Redis too: whatever they sent, at most
+      // two channels are counted by name, the rest as "(other)".
+      const labels = [...all.stats().malformedByChannel.keys()];
+      assert.ok(labels.length <= 3, labels.join(', '));
+      if (labels.length === 3) assert.ok(labels.includes('(other)'));
+    } finally {
+      subscriber.close();
+      await admin.close();
+      await all.close();
+    }
+  });
+
   void it('answers CORS and methods like the hub endpoint', async () => {
     const { response, reader } = await openStream(streamUrl(hub, ch), {
       origin: 'https://app.example',
