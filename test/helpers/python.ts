@@ -2,9 +2,9 @@
  * Python for the flask-sse suites: a Python 3 with the Debian modules they
  * need (`python3-redis`, `python3-flask`, `python3-six`, `python3-apscheduler`).
  *
- * Candidates, in order: `SSEHUB_PYTHON`, Debian's `/usr/bin/python3`, then
- * `python3` on the PATH (a pyenv or venv Python usually lacks Debian's
- * modules). Where none has the modules, a suite is skipped with one loud
+ * Candidates: `SSEHUB_PYTHON` alone when set; else Debian's
+ * `/usr/bin/python3`, then `python3` on the PATH (a pyenv or venv Python
+ * usually lacks Debian's modules). Where none has the modules, a suite is skipped with one loud
  * line, except under `CI=true`, where it runs and fails (a CI that skips its
  * Python tests proves nothing; `.ci/run` installs the modules).
  */
@@ -17,9 +17,9 @@ const warned = new Set<string>();
 export function findPython(modules: readonly string[]): string | undefined {
   const key = [...modules].sort().join(',');
   if (found.has(key)) return found.get(key);
-  const candidates = [process.env.SSEHUB_PYTHON, '/usr/bin/python3', 'python3'].filter(
-    (c): c is string => c !== undefined && c !== '',
-  );
+  const chosen = process.env.SSEHUB_PYTHON;
+  const candidates =
+    chosen !== undefined && chosen !== '' ? [chosen] : ['/usr/bin/python3', 'python3'];
   let python: string | undefined;
   for (const candidate of candidates) {
     const result = spawnSync(candidate, ['-c', `import ${modules.join(', ')}`], {
