@@ -4,68 +4,51 @@ signature, writing the same message on the same Redis pub/sub channel, so
 that an app written for flask-sse runs unchanged (only its import changes)
 while ssehub serves the streams.
 
-It is flask-sse 1.0.0's ``Message.to_dict()`` and
-``ServerSentEventsBlueprint.publish()``, minus the blueprint (ssehub streams
-``/stream?channel=...`` now): the message is ``json.dumps`` of
-``{"data": data}`` plus ``type``, ``id`` and ``retry`` when they are truthy,
-with the app's JSON provider (``flask.json``, so datetimes, UUIDs and
-dataclasses serialize as they did). With flask-sse installed, keep
-``from flask_sse import sse``: ssehub reads exactly what it publishes.
-
-https://github.com/singingwolfboy/flask-sse/blob/main/flask_sse.py
+This is ssehub's own code, written from flask-sse 1.0.0's documented wire
+format (see "Coming from flask-sse" in ssehub's README), not flask-sse: the
+message is ``json.dumps`` of ``{"data": data}`` plus ``type``, ``id`` and
+``retry`` when they are truthy, with the app's JSON provider (``flask.json``,
+so datetimes, UUIDs and dataclasses serialize as they did), PUBLISHed on
+``channel`` (default ``sse``) of the Redis at the app's ``SSE_REDIS_URL``,
+else ``REDIS_URL``. With flask-sse installed, keep ``from flask_sse import
+sse``: ssehub reads exactly what it publishes.
 """
 from flask import current_app, json
 from redis import Redis
 
 
-class Message:
-    """Data that is published as a server-sent event (as in flask-sse)."""
-
-    def __init__(self, data, type=None, id=None, retry=None):
-        self.data = data
-        self.type = type
-        self.id = id
-        self.retry = retry
-
-    def to_dict(self):
-        """A minimal dictionary: ``data``, plus the other fields when truthy."""
-        d = {"data": self.data}
-        if self.type:
-            d["type"] = self.type
-        if self.id:
-            d["id"] = self.id
-        if self.retry:
-            d["retry"] = self.retry
-        return d
+def message_fields(data, type=None, id=None, retry=None):
+    """The message as a dict: ``data``, plus each other field that is truthy."""
+    fields = {"data": data}
+    for name, value in (("type", type), ("id", id), ("retry", retry)):
+        if value:
+            fields[name] = value
+    return fields
 
 
-class ServerSentEventsPublisher:
-    """``sse.publish()`` as flask-sse's blueprint has it."""
+class Publisher:
+    """``sse.publish()``, without a blueprint: ssehub serves ``/stream`` now."""
 
     def __init__(self):
-        self._clients = {}
+        self._by_url = {}
 
-    @property
-    def redis(self):
-        """A Redis client for the app's ``SSE_REDIS_URL`` (else ``REDIS_URL``)."""
-        redis_url = current_app.config.get("SSE_REDIS_URL")
-        if not redis_url:
-            redis_url = current_app.config.get("REDIS_URL")
-        if not redis_url:
-            raise KeyError("Must set a redis connection URL in app config.")
-        client = self._clients.get(redis_url)
-        if client is None:
-            client = self._clients[redis_url] = Redis.from_url(redis_url)
-        return client
+    def _client(self):
+        config = current_app.config
+        url = config.get("SSE_REDIS_URL") or config.get("REDIS_URL")
+        if not url:
+            raise KeyError("set SSE_REDIS_URL or REDIS_URL in the app's config")
+        if url not in self._by_url:
+            self._by_url[url] = Redis.from_url(url)
+        return self._by_url[url]
 
     def publish(self, data, type=None, id=None, retry=None, channel="sse"):
         """
-        Publish data as a server-sent event, on ``channel`` (default ``sse``).
-        Call it inside an application context, as with flask-sse.
+        Publishes ``data`` as one server-sent event on ``channel``; returns
+        how many subscribers got it. Call it inside an application context,
+        as with flask-sse.
         """
-        message = Message(data, type=type, id=id, retry=retry)
-        msg_json = json.dumps(message.to_dict())
-        return self.redis.publish(channel=channel, message=msg_json)
+        payload = json.dumps(message_fields(data, type=type, id=id, retry=retry))
+        return self._client().publish(channel, payload)
 
 
-sse = ServerSentEventsPublisher()
+sse = Publisher()

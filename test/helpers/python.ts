@@ -1,6 +1,6 @@
 /**
  * Python for the flask-sse suites: a Python 3 with the Debian modules they
- * need (`python3-redis`, `python3-flask`, `python3-six`, `python3-apscheduler`).
+ * need (`python3-flask`, `python3-redis`, `python3-apscheduler`).
  *
  * Candidates: `SSEHUB_PYTHON` alone when set; else Debian's
  * `/usr/bin/python3`, then `python3` on the PATH (a pyenv or venv Python
@@ -41,7 +41,7 @@ export function findPython(modules: readonly string[]): string | undefined {
  */
 export function pythonSkip(modules: readonly string[]): string | false {
   if (findPython(modules) !== undefined || process.env.CI === 'true') return false;
-  const reason = `no Python 3 with ${modules.join(', ')}: flask-sse tests skipped (apt-get install python3-redis python3-flask python3-six python3-apscheduler; CI=true makes this a failure)`;
+  const reason = `no Python 3 with ${modules.join(', ')}: flask-sse tests skipped (apt-get install python3-flask python3-redis python3-apscheduler; CI=true makes this a failure)`;
   if (!warned.has(reason)) {
     warned.add(reason);
     process.stderr.write(`\n*** ${reason} ***\n\n`);
@@ -54,7 +54,7 @@ export function requirePython(modules: readonly string[]): string {
   const python = findPython(modules);
   if (python === undefined) {
     throw new Error(
-      `no Python 3 with ${modules.join(', ')} (CI=true): apt-get install python3-redis python3-flask python3-six python3-apscheduler, or set SSEHUB_PYTHON`,
+      `no Python 3 with ${modules.join(', ')} (CI=true): apt-get install python3-flask python3-redis python3-apscheduler, or set SSEHUB_PYTHON`,
     );
   }
   return python;

@@ -1,10 +1,12 @@
 /**
- * The flask-sse bridge end to end: a Python process publishes with
- * flask-sse's own `sse.publish()` (the vendored flask_sse.py, Debian's
- * python3-redis) on Redis pub/sub; the bridge publishes on a hub server that
- * serves `GET /stream?channel=`; an `EventSource` (the `eventsource`
- * package) receives what flask-sse's blueprint would send, and what it
- * cannot: replay after `Last-Event-ID`, refusals like the hub endpoint's.
+ * The flask-sse bridge end to end: a Python process publishes in
+ * flask-sse's wire format (`publish()` of test/fixtures/flask-sse/
+ * flask_sse_wire.py, this project's re-expression of that format, on
+ * Debian's python3-flask and python3-redis) on Redis pub/sub; the bridge
+ * publishes on a hub server that serves `GET /stream?channel=`; an
+ * `EventSource` (the `eventsource` package) receives what flask-sse's
+ * blueprint would send, and what it cannot: replay after `Last-Event-ID`,
+ * refusals like the hub endpoint's.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';

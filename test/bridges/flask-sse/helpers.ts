@@ -1,8 +1,8 @@
 /**
  * Shared by the flask-sse suites that need Redis and Python: a Python
- * publisher child (`test/fixtures/flask-sse/publisher.py`: flask-sse's own
- * `sse.publish()`), unique channel names, SSE readers on fetch, and the
- * skip rule (Redis or Python missing: skipped loudly, except under `CI=true`).
+ * publisher child (`test/fixtures/flask-sse/publisher.py`: `sse.publish()`
+ * in flask-sse's wire format), unique channel names, SSE readers on fetch,
+ * and the skip rule (Redis or Python missing: skipped loudly, except under `CI=true`).
  */
 import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -15,8 +15,8 @@ import { connectAdmin, REDIS_URL, skipReason } from '../../transports/redis-help
 
 export { REDIS_URL };
 
-/** Modules the publisher needs: flask (app context), redis, six (the vendored flask_sse.py). */
-export const PUBLISHER_MODULES = ['flask', 'redis', 'six'];
+/** Modules the publisher needs: flask (app context, Flask's json) and redis. */
+export const PUBLISHER_MODULES = ['flask', 'redis'];
 
 const PUBLISHER = fileURLToPath(new URL('../../fixtures/flask-sse/publisher.py', import.meta.url));
 
@@ -58,10 +58,11 @@ export interface Publisher {
 }
 
 /**
- * Starts `publisher.py` (flask-sse's own `sse.publish()` by default, the
- * example's shim with `impl: 'shim'`).
+ * Starts `publisher.py`: `publish()` of `flask_sse_wire.py` (this project's
+ * re-expression of flask-sse's wire format) by default, the example's shim
+ * with `impl: 'shim'`.
  */
-export function startPublisher(impl: 'flask_sse' | 'shim' = 'flask_sse'): Publisher {
+export function startPublisher(impl: 'wire' | 'shim' = 'wire'): Publisher {
   const python = requirePython(PUBLISHER_MODULES);
   const child: ChildProcessWithoutNullStreams = spawn(python, [PUBLISHER], {
     env: { ...process.env, REDIS_URL, FLASK_SSE_IMPL: impl },

@@ -148,7 +148,7 @@ void describe('Python json: fixed vectors', () => {
   });
 });
 
-const PYTHON_MODULES = ['flask', 'six'];
+const PYTHON_MODULES = ['flask'];
 
 void describe('Python json: Python is the oracle', { skip: pythonSkip(PYTHON_MODULES) }, () => {
   void it('flask.json.dumps(json.loads(text)) on generated texts, valid and not', () => {
