@@ -21,7 +21,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   hub: ['protocol', 'response'],
   transports: ['protocol', 'hub'],
   mercure: ['protocol', 'response', 'hub'],
-  'hub-server': ['protocol', 'response', 'hub', 'mercure'],
+  'hub-server': ['protocol', 'response', 'hub', 'mercure', 'bridges'],
   bridges: ['protocol', 'response', 'hub', 'mercure'],
   client: ['protocol'],
   demo: ['protocol', 'hub'],

@@ -243,6 +243,45 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     description: 'Milliseconds between demo notifications (0: none)',
   },
   {
+    name: 'flask-sse',
+    type: 'string',
+    value: '<url>',
+    description:
+      'Bridge flask-sse: read what a Flask app publishes with sse.publish() on this Redis (redis://…, rediss://) and stream it at --flask-sse-path, with history and Last-Event-ID replay',
+  },
+  {
+    name: 'flask-sse-channels',
+    type: 'string',
+    multiple: true,
+    value: '<channel>',
+    default: 'all',
+    description: 'flask-sse channels to bridge (repeat, or separate with commas)',
+  },
+  {
+    name: 'flask-sse-path',
+    type: 'string',
+    value: '<path>',
+    default: '/stream',
+    description:
+      "Path of flask-sse's stream endpoint (GET <path>?channel=<name>, channel sse by default)",
+  },
+  {
+    name: 'flask-sse-auth',
+    type: 'string',
+    value: '<mode>',
+    default: 'anonymous',
+    description:
+      "anonymous (anyone may stream a channel, as with flask-sse) or jwt (a subscriber JWT allowing the channel's topic is required; updates are private)",
+  },
+  {
+    name: 'flask-sse-topic-prefix',
+    type: 'string',
+    value: '<prefix>',
+    default: 'flask-sse:',
+    description:
+      'Prefix of the topics of flask-sse channels (topic: <prefix><channel>, percent-encoded)',
+  },
+  {
     name: 'dev',
     type: 'boolean',
     description: `Development mode: anonymous subscribers, the well-known key "${DEV_JWT_KEY}" unless a key is given, a publish form on the page, ready-to-use tokens in the log`,
@@ -276,4 +315,7 @@ export const OPTION_FLAGS: Record<string, string> = {
   priceInterval: '--demo-price-interval',
   monitorInterval: '--demo-monitor-interval',
   notificationInterval: '--demo-notification-interval',
+  'flaskSse.path': '--flask-sse-path',
+  'flaskSse.auth': '--flask-sse-auth',
+  'flaskSse.topicPrefix': '--flask-sse-topic-prefix',
 };

@@ -21,6 +21,7 @@ import { DEV_JWT_KEY, readKeyFlag } from './keys.js';
 import { LOG_LEVELS, SERVE_FLAGS } from './serve-flags.js';
 import { readTlsFiles } from './tls.js';
 import { transportChoice, type TransportChoice } from './serve-transport.js';
+import { flaskSseChoice, type FlaskSseChoice } from './serve-flask-sse.js';
 
 /** Builds the server options from the flags; throws UsageError on bad values. */
 export async function buildOptions(
@@ -39,6 +40,7 @@ export async function buildOptions(
       workers: number;
       devTls: boolean;
       demoOptions: DemoOptions | undefined;
+      flaskSse: FlaskSseChoice | undefined;
     }
 > {
   const flags = parseFlags(SERVE_FLAGS, argv, env);
@@ -153,9 +155,17 @@ export async function buildOptions(
       `${flags.label('workers')} ${workers} needs a shared transport: with the memory transport each process keeps its own subscribers and history, so an update published to one process would never reach the subscribers of the others. Add --transport redis://127.0.0.1:6379 (any Redis every process can reach).`,
     );
   }
+  const flaskSse = flaskSseChoice(flags);
+  if (flaskSse?.route.auth === 'jwt' && subscriberJwtKey === undefined) {
+    throw new UsageError(
+      `${flags.label('flask-sse-auth')} jwt needs a subscriber key: set --jwt-key or --subscriber-jwt-key`,
+    );
+  }
+  options.flaskSse = flaskSse?.route;
   return {
     help: false,
     options,
+    flaskSse,
     transport,
     workers,
     devTls,

@@ -21,6 +21,7 @@ import { usageFromOptionError } from './keys.js';
 import { OPTION_FLAGS, SERVE_FLAGS, SERVE_FOOTER, SERVE_USAGE } from './serve-flags.js';
 import { buildOptions } from './serve-options.js';
 import { connectFile, connectRedis } from './serve-transport.js';
+import { startFlaskSse, startPrimaryFlaskSse, type RunningFlaskSse } from './serve-flask-sse.js';
 import { shutdownSignal } from './signals.js';
 import { DEV_TLS_DIR_ENV, devCertificate } from './tls.js';
 
@@ -43,18 +44,29 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     process.stdout.write(renderHelp(SERVE_USAGE, SERVE_FLAGS, SERVE_FOOTER));
     return 0;
   }
-  const { options, port, host, logLevel, dev, transport, workers, devTls, demoOptions } = built;
+  const { options, port, host, logLevel, dev, transport, workers, devTls, demoOptions, flaskSse } =
+    built;
   const worker = cluster.isWorker ? cluster.worker?.id : undefined;
   const logger: Logger = pino({
     level: logLevel,
     base: worker === undefined ? { name: 'ssehub' } : { name: 'ssehub', worker },
   });
-  const transportInfo =
-    transport.kind === 'memory'
+  const transportInfo = {
+    ...(transport.kind === 'memory'
       ? { transport: 'memory' }
       : transport.kind === 'file'
         ? { transport: 'file', store: transport.path, fsync: transport.fsync ?? 'batch' }
-        : { transport: 'redis', redis: transport.shownUrl, keyPrefix: transport.keyPrefix };
+        : { transport: 'redis', redis: transport.shownUrl, keyPrefix: transport.keyPrefix }),
+    ...(flaskSse === undefined
+      ? {}
+      : {
+          flaskSse: {
+            redis: flaskSse.shownUrl,
+            path: flaskSse.route.path ?? '/stream',
+            auth: flaskSse.route.auth,
+          },
+        }),
+  };
 
   let tlsInfo: Record<string, unknown> = options.tls === undefined ? {} : { tls: 'files' };
   let workerEnv: NodeJS.ProcessEnv = {};
@@ -70,6 +82,18 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
   }
 
   if (workers > 1 && cluster.isPrimary) {
+    // With workers, the primary runs the one flask-sse bridge (see serve-flask-sse.ts).
+    let primaryFlaskSse: RunningFlaskSse | undefined;
+    if (flaskSse !== undefined && transport.kind === 'redis') {
+      try {
+        primaryFlaskSse = await startPrimaryFlaskSse(flaskSse, transport, options, logger);
+      } catch (error) {
+        if (!isSseError(error, 'SSE_ERR_TRANSPORT_UNAVAILABLE')) throw error;
+        logger.fatal({ redis: flaskSse.shownUrl, err: error.cause }, error.message);
+        process.stderr.write(`ssehub serve: ${error.message}\n`);
+        return 1;
+      }
+    }
     const code = await runPrimary({
       workers,
       logger,
@@ -83,6 +107,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
         });
       },
     });
+    await primaryFlaskSse?.close();
     logger.flush();
     return code;
   }
@@ -90,6 +115,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
   let hubServer: ReturnType<typeof createHubServer> | undefined;
   let shared: Transport | undefined;
   let demo: DemoTask | undefined;
+  let bridge: RunningFlaskSse | undefined;
   try {
     shared =
       transport.kind === 'redis'
@@ -112,8 +138,13 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
         },
       });
     }
+    // With --workers the primary runs the bridge; a single process runs its own.
+    if (flaskSse !== undefined && worker === undefined) {
+      bridge = await startFlaskSse(hubServer.hub, flaskSse, logger, hubServer.registry);
+    }
   } catch (error) {
     // Nothing may keep the process alive after a refusal.
+    demo?.stop();
     if (hubServer !== undefined) await hubServer.close();
     else await shared?.close();
     const usage = usageFromOptionError(error, OPTION_FLAGS);
@@ -149,6 +180,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
   const signal = await shutdownSignal(logger, () => process.exit(1));
   logger.info({ signal }, 'signal received: shutting down');
   demo?.stop();
+  await bridge?.close();
   await hubServer.close();
   logger.flush();
   // Whatever still holds the event loop (a client that never closes, a

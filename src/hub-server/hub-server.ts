@@ -9,7 +9,9 @@
  * - `GET /healthz` (`routes/healthz.ts`), `GET /metrics` (`routes/metrics.ts`,
  *   `metrics: false` removes it), `GET /` and the files it loads
  *   (`routes/web-ui.ts`, `webUi: false` removes it), `GET /dev-tokens.json`
- *   (only with `devTokens`, development mode).
+ *   (only with `devTokens`, development mode), `GET /stream?channel=…`
+ *   (only with `flaskSse`: flask-sse's stream endpoint,
+ *   `routes/flask-sse-stream.ts`).
  *
  * Connections arrive through a front door (`front-door.ts`, on by default):
  * plain subscribe requests are served on the bare socket, which keeps a
@@ -35,11 +37,13 @@ import {
   DEFAULT_MAX_TOPICS,
   type MercureHandlerOptions,
 } from '../mercure/options.js';
+import { SseError } from '../protocol/sse-error.js';
 import type { NodeSseRequest, NodeSseResponse } from '../response/index.js';
 import { createSubscriberFront } from './front-door.js';
 import { createHubMetrics } from './metrics.js';
 import { createRouter } from './router.js';
 import { devTokensRoute, type DevTokens } from './routes/dev-tokens.js';
+import { flaskSseStreamRoute, type FlaskSseRouteOptions } from './routes/flask-sse-stream.js';
 import { healthzRoute } from './routes/healthz.js';
 import { metricsRoute } from './routes/metrics.js';
 import type { Route } from './routes/route.js';
@@ -47,6 +51,7 @@ import { createWebUi } from './routes/web-ui.js';
 import { createSecureHubServer, type TlsOptions } from './secure-server.js';
 
 export type { DevTokens } from './routes/dev-tokens.js';
+export type { FlaskSseRouteOptions } from './routes/flask-sse-stream.js';
 
 /** Options of {@link createHubServer}: the Mercure endpoint's, plus the server's. */
 export interface HubServerOptions extends MercureHandlerOptions {
@@ -102,6 +107,14 @@ export interface HubServerOptions extends MercureHandlerOptions {
    * @default true
    */
   leanSubscribers?: boolean | undefined;
+  /**
+   * Serve flask-sse's stream endpoint (`GET /stream?channel=…`) for the
+   * updates a flask-sse bridge publishes on this hub
+   * (`createFlaskSseBridge` from `ssehub/bridges/flask-sse`).
+   *
+   * @default undefined (not served)
+   */
+  flaskSse?: FlaskSseRouteOptions | undefined;
 }
 
 /** A running (or ready to run) hub server. */
@@ -164,13 +177,14 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
           appendLatency: transport.appendLatency?.bind(transport),
         })
       : undefined;
+  const mercureOnError = (status: number, message: string): void => {
+    metrics?.refused(status);
+    options.onError?.(status, message);
+  };
   const mercure = createMercureHandler(hub, {
     ...options,
     maxBufferedBytes: options.maxBufferedBytes ?? hub.options.maxBufferedBytes,
-    onError: (status, message) => {
-      metrics?.refused(status);
-      options.onError?.(status, message);
-    },
+    onError: mercureOnError,
   });
   const hubPath = options.path ?? DEFAULT_HUB_PATH;
   const transportName =
@@ -189,10 +203,28 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
   if (options.devTokens !== undefined) {
     routes.set('/dev-tokens.json', devTokensRoute(options.devTokens));
   }
+  const preflights = new Map<string, Route>();
+  if (options.flaskSse !== undefined) {
+    const flask = flaskSseStreamRoute(
+      hub,
+      { ...options, flaskSse: options.flaskSse, onError: mercureOnError },
+      isClosing,
+    );
+    if (flask.path === hubPath || routes.has(flask.path)) {
+      throw new SseError(
+        'SSE_ERR_INVALID_OPTION',
+        `"flaskSse.path" ${flask.path} is taken by another route`,
+        { field: 'flaskSse.path' },
+      );
+    }
+    routes.set(flask.path, flask.route);
+    preflights.set(flask.path, flask.preflight);
+  }
   const handler = createRouter({
     hubPath,
     mercure,
     routes,
+    preflights,
     webUi: (options.webUi ?? true) ? createWebUi() : undefined,
     logger,
     closing: isClosing,

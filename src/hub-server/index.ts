@@ -1,7 +1,7 @@
 // `ssehub/http`: the standalone hub server, and (re-exported) the Mercure
 // endpoint's parts from `ssehub/mercure`.
 export { createHubServer } from './hub-server.js';
-export type { DevTokens, HubServer, HubServerOptions } from './hub-server.js';
+export type { DevTokens, FlaskSseRouteOptions, HubServer, HubServerOptions } from './hub-server.js';
 export type { TlsOptions } from './secure-server.js';
 export { createHubMetrics } from './metrics.js';
 export type { HubMetrics, HubMetricsOptions, HubStatsSnapshot } from './metrics.js';

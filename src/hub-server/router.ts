@@ -26,6 +26,8 @@ export interface RouterOptions {
   readonly mercure: MercureHandler;
   /** Path → route (`GET` and `HEAD`). */
   readonly routes: ReadonlyMap<string, Route>;
+  /** Path → its `OPTIONS` answer (CORS preflights), for routes that take cross-origin requests. */
+  readonly preflights?: ReadonlyMap<string, Route> | undefined;
   /** Serves the dashboard's files; `false` when `path` is not one of them. */
   readonly webUi: ((path: string, res: NodeSseResponse, head: boolean) => boolean) | undefined;
   readonly logger: Logger | undefined;
@@ -54,6 +56,11 @@ export function createRouter(
       return;
     }
     const handler = routes.get(path);
+    const preflight = method === 'OPTIONS' ? options.preflights?.get(path) : undefined;
+    if (preflight !== undefined) {
+      preflight(req, res, false);
+      return;
+    }
     if (method !== 'GET' && method !== 'HEAD') {
       const known = handler !== undefined || path === '/';
       sendError(res, known ? 405 : 404, `method ${method} not allowed on ${path}`, {
