@@ -72,11 +72,18 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
  * malformed presentation.
  */
 export function findPresentedToken(
-  headers: IncomingHttpHeaders,
+  headers: IncomingHttpHeaders | ((name: string) => string | undefined),
   query: URLSearchParams,
   options: TokenSourceOptions = {},
 ): PresentedToken | undefined {
-  const header = headers.authorization;
+  const read =
+    typeof headers === 'function'
+      ? headers
+      : (name: string): string | undefined => {
+          const value = headers[name];
+          return Array.isArray(value) ? value.join('; ') : value;
+        };
+  const header = read('authorization');
   if (header !== undefined) {
     const match = BEARER.exec(header);
     if (match?.[1] === undefined) {
@@ -99,8 +106,7 @@ export function findPresentedToken(
     }
     return { token: values[0] ?? '', source: 'query' };
   }
-  const cookieHeader = headers.cookie;
-  const cookies = Array.isArray(cookieHeader) ? cookieHeader.join('; ') : cookieHeader;
+  const cookies = read('cookie');
   const fromCookie = readCookie(cookies, options.cookieName ?? ACCESS_TOKEN_COOKIE);
   if (fromCookie !== undefined && fromCookie !== '') return { token: fromCookie, source: 'cookie' };
   if (options.legacyCookieName !== undefined) {

@@ -28,6 +28,7 @@ export function fetchRequestView(
     url: request.url,
     header: (name) => request.headers.get(name) ?? undefined,
     raw: request,
+    origin: URL.canParse(request.url) ? new URL(request.url).origin : undefined,
   };
 }
 

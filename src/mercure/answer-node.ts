@@ -32,7 +32,16 @@ export function nodeRequestView(req: NodeSseRequest, raw: unknown = req): Reques
     },
     raw,
     hostLines: hostLinesOf(req.rawHeaders),
+    origin: originOf(req),
   };
+}
+
+/** The origin a node request was sent to (scheme from the connection, host from the head). */
+function originOf(req: NodeSseRequest): string | undefined {
+  const authority = 'stream' in req ? req.authority : req.headers.host;
+  if (authority === undefined || authority === '') return undefined;
+  const secure = 'stream' in req || (req.socket as { encrypted?: boolean }).encrypted === true;
+  return `${secure ? 'https' : 'http'}://${authority}`;
 }
 
 /** How many `Host` lines a node request had (`rawHeaders` keeps repeats). */

@@ -26,6 +26,7 @@ export function rawRequestView(head: RawRequestHead): RequestView {
       return Array.isArray(value) ? value[0] : value;
     },
     raw: head,
+    origin: typeof headers.host === 'string' ? `http://${headers.host}` : undefined,
   };
 }
 

@@ -87,7 +87,7 @@ export function createMercureHandler(
   }
 
   async function subscribe(view: RequestView, cors: OutgoingHttpHeaders) {
-    const policy: SubscribePolicy = { authorize, headers: cors };
+    const policy: SubscribePolicy = { authorize, headers: cors, protocol: resolved.protocol };
     const outcome = await planSubscription(subscribeHub, view, policy);
     if (!outcome.ok) report(view, outcome.refusal);
     return outcome;

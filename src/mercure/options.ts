@@ -8,7 +8,9 @@
  */
 import type { Logger } from 'pino';
 import { SseError } from '../protocol/sse-error.js';
+import { ACCESS_TOKEN_COOKIE } from './access-token-source.js';
 import { DEFAULT_COOKIE_NAME } from './authorize.js';
+import { resourceMetadataUrl } from './bearer-challenge.js';
 import type { CorsPolicy } from './cors.js';
 import {
   DEFAULT_JWT_ALG,
@@ -19,6 +21,10 @@ import {
   type JwtKey,
   type JwtKeyInput,
 } from './jwt-key.js';
+
+/** The dialects of the Mercure protocol a hub can speak (`protocol` option). */
+export const MERCURE_PROTOCOLS = ['both', '1.0', '0.x'] as const;
+export type MercureProtocol = (typeof MERCURE_PROTOCOLS)[number];
 
 /** Default of {@link MercureHandlerOptions.maxDataBytes}: 1 MiB. */
 export const DEFAULT_MAX_DATA_BYTES = 1024 * 1024;
@@ -95,7 +101,39 @@ export interface MercureHandlerOptions {
    * @default []
    */
   publishOrigins?: readonly string[] | '*' | undefined;
-  /** Name of the authorization cookie. @default 'mercureAuthorization' */
+  /**
+   * Which dialects of the Mercure protocol the endpoint speaks: `both` (the
+   * default: pre-1.0 and 1.0 clients side by side, on one hub), `1.0` (the
+   * standards-track draft only), `0.x` (pre-1.0 only). See the README's
+   * "Two dialects, one hub".
+   *
+   * @default 'both'
+   */
+  protocol?: MercureProtocol | undefined;
+  /**
+   * Issuers whose Mercure 1.0 access tokens (RFC 9068, `typ: at+jwt`) are
+   * accepted: each token's `iss` must equal one of them, and its signature
+   * is checked with the configured publisher (or subscriber) key. Without
+   * any, 1.0 tokens are refused.
+   *
+   * @default []
+   */
+  issuers?: readonly string[] | undefined;
+  /**
+   * The hub's resource identifier: a 1.0 token's `aud` must contain it, and
+   * the protected resource metadata names it. Unset: derived from the URL
+   * the client contacted (origin + hub path), as the Mercure hub does; set it
+   * in production, so the audience does not depend on the request's `Host`.
+   *
+   * @default undefined (derived per request)
+   */
+  resourceIdentifier?: string | undefined;
+  /**
+   * Name of the authorization cookie. In `both` mode, `mercureAuthorization`
+   * (the pre-1.0 name) is read too, after it.
+   *
+   * @default '__Secure-mercure_access_token' ('mercureAuthorization' in `0.x` mode)
+   */
   cookieName?: string | undefined;
   /**
    * Seconds of clock skew tolerated when checking `exp` and `nbf`.
@@ -159,6 +197,11 @@ export interface ResolvedMercureOptions {
   readonly cors: CorsPolicy;
   readonly publishOrigins: readonly string[] | '*';
   readonly cookieName: string;
+  /** The pre-1.0 cookie, also read in `both` mode. */
+  readonly legacyCookieName: string | undefined;
+  readonly protocol: MercureProtocol;
+  readonly issuers: readonly string[];
+  readonly resourceIdentifier: string | undefined;
   readonly clockTolerance: number;
   readonly maxDataBytes: number;
   readonly maxBodyBytes: number;
@@ -274,7 +317,18 @@ export function resolveMercureOptions(options: MercureHandlerOptions): ResolvedM
       'is required unless "anonymous" is true (no subscriber could connect)',
     );
   }
-  const cookieName = options.cookieName ?? DEFAULT_COOKIE_NAME;
+  const protocol = options.protocol ?? 'both';
+  if (!MERCURE_PROTOCOLS.includes(protocol)) {
+    throw invalid('protocol', `must be one of ${MERCURE_PROTOCOLS.join(', ')}`);
+  }
+  const issuers = options.issuers ?? [];
+  if (!Array.isArray(issuers) || !issuers.every((i) => typeof i === 'string' && i !== '')) {
+    throw invalid('issuers', 'must be an array of issuer identifiers (URLs)');
+  }
+  const resourceIdentifier = options.resourceIdentifier;
+  if (resourceIdentifier !== undefined) resourceMetadataUrl(resourceIdentifier); // checks it
+  const cookieName =
+    options.cookieName ?? (protocol === '0.x' ? DEFAULT_COOKIE_NAME : ACCESS_TOKEN_COOKIE);
   if (typeof cookieName !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(cookieName)) {
     throw invalid('cookieName', 'must be a valid cookie name');
   }
@@ -313,6 +367,11 @@ export function resolveMercureOptions(options: MercureHandlerOptions): ResolvedM
     cors: corsPolicy(options.corsOrigins, corsCredentials),
     publishOrigins: originList(options.publishOrigins, 'publishOrigins'),
     cookieName,
+    legacyCookieName:
+      protocol === 'both' && cookieName !== DEFAULT_COOKIE_NAME ? DEFAULT_COOKIE_NAME : undefined,
+    protocol,
+    issuers,
+    resourceIdentifier,
     clockTolerance,
     maxDataBytes,
     maxBodyBytes,

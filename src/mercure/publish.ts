@@ -18,7 +18,11 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import { SseError } from '../protocol/sse-error.js';
 import { compileSelector, type PublishInput } from '../hub/index.js';
 import type { NodeSseRequest, NodeSseResponse } from '../response/index.js';
-import { checkCookieOrigin, findToken, verifyToken, type VerifiedToken } from './authorize.js';
+import { checkCookieOrigin, type VerifiedToken } from './authorize.js';
+import { grantsPublish } from './authorization-details.js';
+import { authenticate, challenge, tokenRequired } from './mercure-auth.js';
+import { checkPublicationRules } from './publish-rules.js';
+import { hubUrlOf } from './subscribe-request.js';
 import { checkFormContentType, readFormBody } from './form-body.js';
 import type { HubEndpoint } from './hub-endpoint.js';
 import { nodeRequestView } from './answer-node.js';
@@ -85,27 +89,39 @@ export function createPublishHandler(
   headers: OutgoingHttpHeaders,
 ) => Promise<void> {
   return async (req, res, query, headers) => {
-    const key = options.publisherKey;
-    const found = findToken(nodeRequestView(req).header, query, options.cookieName);
+    const place = {
+      header: nodeRequestView(req).header,
+      query,
+      hubUrl: hubUrlOf(nodeRequestView(req)),
+    };
+    const found = await authenticate(options, place, options.publisherKey);
     if (found === undefined) {
-      throw new SseError(
-        'SSE_ERR_UNAUTHORIZED',
+      throw tokenRequired(
+        options,
+        place,
         `missing token: send "Authorization: Bearer <jwt>" (or the "authorization" parameter, or the "${options.cookieName}" cookie)`,
       );
     }
-    if (key === undefined) {
-      throw new SseError('SSE_ERR_UNAUTHORIZED', 'publishing is disabled: no publisher key');
-    }
-    if (found.source === 'cookie') {
+    if (found.source === 'cookie' || found.source === 'legacy-cookie') {
       checkCookieOrigin(req, options.publishOrigins, options.cookieName);
     }
-    const token = await verifyToken(found.token, key, options.clockTolerance);
     checkFormContentType(req);
     const form = await readFormBody(req, options.maxBodyBytes);
     // Checked before authorization: nothing is matched (or cached) for an
     // update the hub would refuse anyway.
     const update = hub.validate(readPublishForm(form));
-    authorizePublish(token, update.topics);
+    if (options.protocol !== '0.x') checkPublicationRules(update, place.hubUrl);
+    if (found.dialect === '0.x') authorizePublish(found.token, update.topics);
+    else if (!grantsPublish(found.token.details, update.topics)) {
+      // [spec] "the hub MUST NOT dispatch the update … and MUST return a 403
+      // status code with error="insufficient_scope"".
+       
+      throw challenge(
+        options,
+        place,
+        new SseError('SSE_ERR_FORBIDDEN', 'the token does not grant "publish" on every topic'),
+      );
+    }
     const id = await hub.publish(update);
     options.logger?.debug(
       { id, topics: update.topics, private: update.private, bytes: Buffer.byteLength(update.data) },

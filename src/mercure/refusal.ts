@@ -16,7 +16,7 @@
  * every few seconds to a full process would only add load; put a load
  * balancer in front that retries elsewhere on 503).
  */
-import { isSseError } from '../protocol/sse-error.js';
+import { isSseError, SseError, type SseErrorOptions } from '../protocol/sse-error.js';
 import type { ProtocolErrorCode } from '../protocol/sse-error.js';
 import type { HubErrorCode } from '../hub/errors.js';
 import type { MercureErrorCode } from './errors.js';
@@ -61,6 +61,24 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * An `SseError` with the headers its answer needs (an RFC 6750
+ * `WWW-Authenticate` challenge, see mercure-auth.ts).
+ */
+export class ChallengedError extends SseError<RefusalCode> {
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(
+    code: RefusalCode,
+    message: string,
+    headers: Readonly<Record<string, string>>,
+    options?: SseErrorOptions,
+  ) {
+    super(code, message, options);
+    this.headers = headers;
+  }
+}
+
 /** How to answer a refused request. */
 export interface Refusal {
   readonly status: number;
@@ -99,13 +117,24 @@ export function refusalFor(error: unknown): Refusal {
     };
   }
   if (isSseError(error)) {
-    const status = httpStatusForError(error.code);
+    // A malformed token presentation ([RFC 6750] invalid_request) is a 400.
+    const status =
+      error instanceof ChallengedError &&
+      error.code === 'SSE_ERR_INVALID_FIELD' &&
+      error.field === 'authorization'
+        ? 400
+        : httpStatusForError(error.code);
     if (status === 500) return internalError(error);
     return {
       status,
       code: error.code,
       message: oneLine(error.message),
-      headers: status === 401 ? { 'www-authenticate': 'Bearer realm="mercure"' } : {},
+      headers:
+        error instanceof ChallengedError
+          ? error.headers
+          : status === 401
+            ? { 'www-authenticate': 'Bearer realm="mercure"' }
+            : {},
       transient: TRANSIENT.has(error.code),
       internal: false,
       cause: error,

@@ -28,6 +28,7 @@ import { SseError } from '../protocol/sse-error.js';
 import { encodeHeaderValue } from '../response/last-event-id.js';
 import type { SseHeaders, SseStreamOptions } from '../response/options.js';
 import type { SseStream } from '../response/sse-stream.js';
+import type { MercureProtocol } from './options.js';
 import { HttpError, refusalFor, type Refusal } from './refusal.js';
 import {
   hostProblem,
@@ -83,6 +84,13 @@ export interface SubscribePolicy {
   readonly topics?: readonly string[] | undefined;
   /** Extra response headers (CORS), on the stream and on refusals alike. @default none */
   readonly headers?: SseHeaders | undefined;
+  /**
+   * The dialect(s) of the Mercure protocol requests are read in (see
+   * `subscribe-request.ts`): `both`, `1.0` or `0.x`.
+   *
+   * @default 'both'
+   */
+  readonly protocol?: MercureProtocol | undefined;
 }
 
 /** An accepted subscription: registered with the hub, its stream not yet open. */
@@ -121,7 +129,8 @@ export async function planSubscription(
   try {
     const problem = hostProblem(view);
     if (problem !== undefined) throw new HttpError(400, problem);
-    const request = readSubscribeRequest(view);
+    const protocol = policy.protocol ?? 'both';
+    const request = readSubscribeRequest(view, protocol);
     let claims = policy.claims;
     if (claims === undefined && policy.authorize !== undefined) {
       claims = await policy.authorize({ ...view, input: request });
@@ -142,10 +151,13 @@ export async function planSubscription(
     headers['cache-control'] = SUBSCRIBE_CACHE_CONTROL;
     // [spec] Reconciliation: "When the request contains a Last-Event-ID HTTP
     // header or a lastEventID query parameter the hub MUST set a
-    // Last-Event-ID header on the HTTP response": the id replay starts after
-    // (or `earliest`), as UTF-8 bytes like the request's.
+    // Last-Event-ID header on the HTTP response" (pre-1.0), "… MUST set a
+    // `Mercure-Last-Event-ID` field on the HTTP response" (1.0): the id replay
+    // starts after (or `earliest`), as UTF-8 bytes like the request's.
     if (prepared.lastEventId !== undefined) {
-      headers['last-event-id'] = encodeHeaderValue(prepared.lastEventId);
+      const value = encodeHeaderValue(prepared.lastEventId);
+      if (protocol !== '1.0') headers['last-event-id'] = value;
+      if (protocol !== '0.x') headers['mercure-last-event-id'] = value;
     }
     return {
       ok: true,

@@ -1,19 +1,34 @@
 /**
  * What a subscribe request asks for, read once for every entry point
  * (embedded `serveHub*`, the standalone server through node:http, its front
- * door, HTTP/2): the topic selectors and the last event ID.
+ * door, HTTP/2): the topic selectors and the last event ID, in either
+ * dialect of the Mercure protocol.
  *
- * [spec] Subscription: `topic` query parameters (repeatable) are the
- * selectors. [spec] Reconciliation: the `Last-Event-ID` header, else the
- * `lastEventID` query parameter ("If both … are present, the HTTP header MUST
- * take precedence"); the legacy `Last-Event-ID` query parameter is read too.
+ * Selectors ([spec] Subscription):
+ * - pre-1.0: `topic` parameters (repeatable): `*`, exact topics, URI
+ *   templates (refused in `1.0` mode);
+ * - 1.0: `match` and `match_exact` (exact matchers), `match_urlpattern` (URL
+ *   patterns, resolved against the hub's URL); names are case-sensitive,
+ *   and any other name in the reserved `match` namespace is refused with 400
+ *   ("…does not correspond to a matcher type supported by the hub … MUST be
+ *   rejected with a 400"). In `0.x` mode they are unknown parameters.
+ * - `both`: the union.
+ *
+ * Last event ID ([spec] Reconciliation): the `Last-Event-ID` header, else
+ * the `last_event_id` query parameter (1.0), else `lastEventID` (pre-1.0;
+ * the legacy `Last-Event-ID` parameter too): the header takes precedence.
  * The header's bytes are UTF-8 (WHATWG HTML: the user agent sends the last
  * event ID string "encoded as UTF-8"); they are decoded here, once.
  *
+ * @see https://github.com/dunglas/mercure/blob/main/spec/mercure.md#subscription
  * @see https://github.com/dunglas/mercure/blob/v0.24.2/spec/mercure.md#subscription
  */
+import { classifyMatcherParam } from '../hub/matcher-spec.js';
+import { exactSelector, urlPatternSelector } from '../hub/selector-key.js';
+import { SseError } from '../protocol/sse-error.js';
 import { decodeHeaderValue } from '../response/last-event-id.js';
 import { splitTarget } from '../response/request-target.js';
+import type { MercureProtocol } from './options.js';
 
 /** A request as every entry point sees it (framework-neutral). */
 export interface RequestView {
@@ -36,6 +51,20 @@ export interface RequestView {
    * @default 1
    */
   readonly hostLines?: number | undefined;
+  /**
+   * The origin the client contacted (`https://hub.example`), when the entry
+   * point can tell: the base of the hub's URL (URL patterns, the derived
+   * resource identifier, the reserved hub namespace).
+   *
+   * @default `http://` + the `Host` header
+   */
+  readonly origin?: string | undefined;
+}
+
+/** The hub's URL as the client contacted it: origin + the request's path. */
+export function hubUrlOf(view: RequestView): string {
+  const origin = view.origin ?? `http://${view.header('host') ?? 'localhost'}`;
+  return `${origin}${splitTarget(view.url).path}`;
 }
 
 /**
@@ -56,11 +85,16 @@ export function hostProblem(view: RequestView): string | undefined {
 /** The query parameters of the Mercure subscribe request. */
 export const TOPIC_PARAM = 'topic';
 export const LAST_EVENT_ID_PARAM = 'lastEventID';
+/** [spec] 1.0: "the hub MUST also accept the last event ID in a query parameter named `last_event_id`". */
+export const LAST_EVENT_ID_PARAM_1_0 = 'last_event_id';
 const LEGACY_LAST_EVENT_ID_PARAM = 'Last-Event-ID';
 
 /** What a subscribe request asks for. */
 export interface SubscribeRequest {
-  /** The `topic` parameters, as given (the hub checks them). */
+  /**
+   * The selectors as hub keys (`selector-key.ts`): `topic` parameters as
+   * given, `match*` ones as typed keys (the hub checks them all).
+   */
   readonly topics: readonly string[];
   /** The last event ID (decoded), `undefined` when none or empty. */
   readonly lastEventId: string | undefined;
@@ -72,14 +106,54 @@ function nonEmpty(value: string | null | undefined): string | undefined {
   return value === null || value === undefined || value === '' ? undefined : value;
 }
 
-/** Reads a subscribe request. Never throws (the hub checks the topics). */
-export function readSubscribeRequest(view: RequestView): SubscribeRequest {
+/**
+ * Reads a subscribe request in the endpoint's dialect(s).
+ *
+ * @throws {SseError} `SSE_ERR_INVALID_TOPIC` (400) for a `topic` parameter
+ * in `1.0` mode, or a name in the reserved `match` namespace the hub does not
+ * support. (The hub checks the selectors themselves.)
+ */
+export function readSubscribeRequest(
+  view: RequestView,
+  protocol: MercureProtocol = 'both',
+): SubscribeRequest {
   const { query } = splitTarget(view.url);
+  const topics: string[] = [];
+  let hubUrl: string | undefined;
+  for (const [name, value] of query) {
+    if (name === TOPIC_PARAM) {
+      if (protocol === '1.0') {
+        throw new SseError(
+          'SSE_ERR_INVALID_TOPIC',
+          '"topic" is not a Mercure 1.0 parameter: use "match" or "match_urlpattern"',
+          { field: 'topic' },
+        );
+      }
+      topics.push(value);
+      continue;
+    }
+    if (protocol === '0.x') continue;
+    const type = classifyMatcherParam(name);
+    if (type === undefined) continue;
+    if (type === 'reserved') {
+      throw new SseError(
+        'SSE_ERR_INVALID_TOPIC',
+        `unknown topic matcher parameter ${JSON.stringify(name)}: use "match", "match_exact" or "match_urlpattern"`,
+        { field: name },
+      );
+    }
+    hubUrl ??= hubUrlOf(view);
+    topics.push(type === 'exact' ? exactSelector(value) : urlPatternSelector(value, hubUrl));
+  }
   const header = nonEmpty(view.header('last-event-id'));
-  const lastEventId =
-    header === undefined
-      ? (nonEmpty(query.get(LAST_EVENT_ID_PARAM)) ??
-        nonEmpty(query.get(LEGACY_LAST_EVENT_ID_PARAM)))
-      : decodeHeaderValue(header);
-  return { topics: query.getAll(TOPIC_PARAM), lastEventId, query };
+  let lastEventId: string | undefined;
+  if (header !== undefined) lastEventId = decodeHeaderValue(header);
+  else {
+    if (protocol !== '0.x') lastEventId = nonEmpty(query.get(LAST_EVENT_ID_PARAM_1_0));
+    if (protocol !== '1.0') {
+      lastEventId ??=
+        nonEmpty(query.get(LAST_EVENT_ID_PARAM)) ?? nonEmpty(query.get(LEGACY_LAST_EVENT_ID_PARAM));
+    }
+  }
+  return { topics, lastEventId, query };
 }

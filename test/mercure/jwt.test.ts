@@ -1,7 +1,10 @@
 /**
  * The JWT matrix: algorithms and keys, time claims, refused algorithms, the
  * three token sources and their precedence, the cookie's CSRF rule, and the
- * `mercure.publish` / `mercure.subscribe` selectors.
+ * `mercure.publish` / `mercure.subscribe` selectors: the pre-1.0 dialect,
+ * on hubs in `0.x` mode, where refusals name the problem (in `both` and
+ * `1.0` modes they are RFC 6750 challenges that say nothing of why:
+ * test/mercure/dialects.test.ts).
  *
  * @see https://github.com/dunglas/mercure/blob/v0.24.2/spec/mercure.md#authorization
  */
@@ -15,7 +18,7 @@ import {
   publish,
   RSA,
   SECRET,
-  startHub,
+  startHub as startAnyHub,
   subscribeUrl,
   Subscriber,
   token,
@@ -25,6 +28,11 @@ import {
 } from '../hub-server/helpers.js';
 
 const TOPIC = 'https://example.com/books/1';
+
+/** A hub speaking the pre-1.0 dialect only. */
+function startHub(options: Parameters<typeof startAnyHub>[0] = {}): Promise<TestHub> {
+  return startAnyHub({ protocol: '0.x', ...options });
+}
 
 async function subscribeStatus(
   hub: TestHub,
@@ -264,7 +272,7 @@ void describe('asymmetric keys', () => {
 
   void test('a key that does not fit the algorithm fails at start-up, naming the option', () => {
     assert.throws(
-      () => createHubServer({ jwtKey: EC.publicKey, jwtAlg: 'RS256' }),
+      () => createHubServer({ jwtKey: EC.publicKey, jwtAlg: 'RS256', protocol: '0.x' }),
       (error: Error & { code?: string }) =>
         error.code === 'SSE_ERR_INVALID_OPTION' &&
         /"jwtKey" must be an RSA key/.test(error.message),

@@ -176,8 +176,13 @@ void describe('anonymous subscribers', () => {
     try {
       const res = await fetch(subscribeUrl(hub.hubUrl, ['*']));
       assert.equal(res.status, 401);
-      assert.match(await res.text(), /^missing token/);
-      assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/);
+      // The default (both dialects): an RFC 6750 challenge without error code,
+      // pointing at the protected resource metadata.
+      assert.equal(await res.text(), 'an access token is required\n');
+      assert.match(
+        res.headers.get('www-authenticate') ?? '',
+        /^Bearer resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/\.well-known\/mercure"$/,
+      );
       const sub = new Subscriber(subscribeUrl(hub.hubUrl, ['*']), { bearer: await token() });
       await sub.opened;
       sub.close();

@@ -82,7 +82,14 @@ function hubOptions(transport: Transport) {
   };
 }
 
-const authorize = createJwtAuthorizer({ jwtKey: SECRET, anonymous: true });
+/** Configured, as in production: refusals then point at the same metadata on every path. */
+export const RESOURCE_IDENTIFIER = 'https://hub.test/.well-known/mercure';
+
+const authorize = createJwtAuthorizer({
+  jwtKey: SECRET,
+  anonymous: true,
+  resourceIdentifier: RESOURCE_IDENTIFIER,
+});
 
 function listen(server: Server): Promise<number> {
   return new Promise((resolve) => {
@@ -210,6 +217,7 @@ export async function startEntryPoints(): Promise<EntryPoints> {
       hub,
       jwtKey: SECRET,
       anonymous: true,
+      resourceIdentifier: RESOURCE_IDENTIFIER,
       heartbeatInterval: false,
       maxTopics: MAX_TOPICS,
       ...extra,

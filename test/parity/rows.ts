@@ -290,17 +290,17 @@ export async function parityRows(): Promise<Row[]> {
       expect: 401,
     },
     {
-      name: 'Authorization that is not Bearer',
+      name: 'Authorization that is not Bearer (RFC 6750 invalid_request)',
       request: {
         target: q('https://e.com/a'),
         headers: h(['Authorization', 'Basic dXNlcjpwYXNz']),
       },
-      expect: 401,
+      expect: 400,
     },
     {
-      name: 'an empty authorization query parameter',
+      name: 'an empty authorization query parameter (RFC 6750 invalid_request)',
       request: { target: `${q('https://e.com/a')}&authorization=`, headers: h() },
-      expect: 401,
+      expect: 400,
     },
     {
       name: 'a malformed token',
