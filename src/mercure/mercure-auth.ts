@@ -148,7 +148,6 @@ export async function authenticate(
     const token = await verifyToken(found.token, key, settings.clockTolerance);
     return { dialect: '0.x', token, source: found.source };
   } catch (error) {
-     
     throw challenge(settings, place, error);
   }
 }

@@ -115,7 +115,7 @@ export function createPublishHandler(
     else if (!grantsPublish(found.token.details, update.topics)) {
       // [spec] "the hub MUST NOT dispatch the update … and MUST return a 403
       // status code with error="insufficient_scope"".
-       
+
       throw challenge(
         options,
         place,
