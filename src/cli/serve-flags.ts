@@ -93,11 +93,37 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     description: 'Origin allowed to publish with the cookie (CSRF protection), or *',
   },
   {
+    name: 'protocol',
+    type: 'string',
+    value: '<dialect>',
+    default: 'both',
+    description:
+      'Mercure dialects spoken: both (pre-1.0 and 1.0 clients side by side), 1.0 (the standards-track draft only) or 0.x (pre-1.0 only)',
+  },
+  {
+    name: 'issuer',
+    type: 'string',
+    multiple: true,
+    value: '<url>',
+    default: 'none',
+    description:
+      'Issuer trusted for Mercure 1.0 access tokens (typ: at+jwt), verified with the keys above; repeatable',
+  },
+  {
+    name: 'resource-identifier',
+    type: 'string',
+    value: '<url>',
+    default: 'the URL contacted',
+    description:
+      "The hub's resource identifier: a 1.0 token's aud must contain it (set it in production)",
+  },
+  {
     name: 'cookie-name',
     type: 'string',
     value: '<name>',
-    default: 'mercureAuthorization',
-    description: 'Name of the authorization cookie',
+    default: '__Secure-mercure_access_token (0.x: mercureAuthorization)',
+    description:
+      'Name of the authorization cookie; with --protocol both, mercureAuthorization is read too',
   },
   {
     name: 'clock-tolerance',
@@ -305,6 +331,9 @@ export const OPTION_FLAGS: Record<string, string> = {
   corsOrigins: '--cors-origin',
   publishOrigins: '--publish-origin',
   cookieName: '--cookie-name',
+  protocol: '--protocol',
+  issuers: '--issuer',
+  resourceIdentifier: '--resource-identifier',
   historySize: '--history-size',
   historyBytes: '--history-bytes',
   maxDataBytes: '--max-data-bytes',

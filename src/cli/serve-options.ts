@@ -5,7 +5,12 @@
  */
 import type { DemoOptions } from '../demo/index.js';
 import type { HubServerOptions } from '../hub-server/index.js';
-import { JWT_ALGORITHMS, signToken, type JwtAlgorithm } from '../mercure/index.js';
+import {
+  JWT_ALGORITHMS,
+  MERCURE_PROTOCOLS,
+  signToken,
+  type JwtAlgorithm,
+} from '../mercure/index.js';
 import type { DevSetup } from './announce.js';
 import {
   booleanFlag,
@@ -124,6 +129,9 @@ export async function buildOptions(
     corsOrigins,
     publishOrigins: publishOrigins.includes('*') ? '*' : publishOrigins,
     cookieName: stringFlag(flags, 'cookie-name'),
+    protocol: choiceFlag(flags, 'protocol', MERCURE_PROTOCOLS),
+    issuers: listFlag(flags, 'issuer'),
+    resourceIdentifier: stringFlag(flags, 'resource-identifier'),
     clockTolerance: clockToleranceRaw === undefined ? undefined : clockTolerance,
     historySize: integerFlag(flags, 'history-size', 1),
     historyBytes: integerFlag(flags, 'history-bytes', 1),

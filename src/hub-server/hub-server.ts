@@ -46,6 +46,7 @@ import { devTokensRoute, type DevTokens } from './routes/dev-tokens.js';
 import { flaskSseStreamRoute, type FlaskSseRouteOptions } from './routes/flask-sse-stream.js';
 import { healthzRoute } from './routes/healthz.js';
 import { metricsRoute } from './routes/metrics.js';
+import { protectedResourcePath, protectedResourceRoute } from './routes/protected-resource.js';
 import type { Route } from './routes/route.js';
 import { createWebUi } from './routes/web-ui.js';
 import { createSecureHubServer, type TlsOptions } from './secure-server.js';
@@ -202,6 +203,12 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
   if (metrics !== undefined) routes.set('/metrics', metricsRoute(metrics.registry, logger));
   if (options.devTokens !== undefined) {
     routes.set('/dev-tokens.json', devTokensRoute(options.devTokens));
+  }
+  if (mercure.settings.protocol !== '0.x') {
+    routes.set(
+      protectedResourcePath(hubPath),
+      protectedResourceRoute(mercure.settings, hubPath, () => false),
+    );
   }
   const preflights = new Map<string, Route>();
   if (options.flaskSse !== undefined) {

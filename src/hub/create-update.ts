@@ -41,7 +41,11 @@ export function checkTopics(
     throw hubError('SSE_ERR_INVALID_TOPIC', 'missing "topic"', { field: 'topic' });
   }
   if (list.length > max) {
-    throw hubError('SSE_ERR_TOO_MANY_TOPICS', `too many topics (max ${max})`, { field: 'topic' });
+    throw hubError(
+      what === 'update' ? 'SSE_ERR_UPDATE_TOO_LARGE' : 'SSE_ERR_TOO_MANY_TOPICS',
+      `too many topics (max ${max})`,
+      { field: 'topic' },
+    );
   }
   for (const topic of list) {
     if (typeof topic !== 'string') {

@@ -14,6 +14,8 @@ export type HubErrorCode =
   | 'SSE_ERR_DATA_TOO_LARGE'
   /** A topic of an update is longer than allowed. */
   | 'SSE_ERR_TOPIC_TOO_LONG'
+  /** An update names more topics than allowed ([spec] 1.0: a publish over a limit is a 413). */
+  | 'SSE_ERR_UPDATE_TOO_LARGE'
   /** The process already holds as many subscribers as it may. */
   | 'SSE_ERR_TOO_MANY_SUBSCRIBERS'
   /** The transport cannot store or deliver updates right now. */

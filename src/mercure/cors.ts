@@ -24,6 +24,12 @@ import type { NodeSseRequest } from '../response/index.js';
 export const CORS_ALLOWED_HEADERS = 'Authorization, Last-Event-ID, Content-Type, Cache-Control';
 /** Methods of the hub endpoint. */
 export const CORS_ALLOWED_METHODS = 'GET, POST, OPTIONS';
+/**
+ * Response headers a cross-origin `fetch()` client may read: the resume
+ * cursors of both dialects, and `Link` ([spec] 1.0: a hub serving
+ * cross-origin subscribers "MUST expose the `Link` response header").
+ */
+export const CORS_EXPOSED_HEADERS = 'Last-Event-ID, Mercure-Last-Event-ID, Link';
 /** How long browsers may cache a preflight answer, in seconds. */
 const PREFLIGHT_MAX_AGE = 600;
 
@@ -56,16 +62,21 @@ export function corsHeaders(
   if (!policy.anyOrigin && policy.origins.length === 0) return {};
   // `*` and nothing listed: the same answer for every origin, no Vary needed.
   if (policy.anyOrigin && policy.origins.length === 0) {
-    return { 'access-control-allow-origin': '*' };
+    return {
+      'access-control-allow-origin': '*',
+      'access-control-expose-headers': CORS_EXPOSED_HEADERS,
+    };
   }
   const headers: OutgoingHttpHeaders = { vary: 'Origin' };
   const origin = req.headers.origin;
   if (origin !== undefined && policy.origins.includes(origin)) {
     headers['access-control-allow-origin'] = origin;
     if (policy.credentials) headers['access-control-allow-credentials'] = 'true';
+    headers['access-control-expose-headers'] = CORS_EXPOSED_HEADERS;
   } else if (policy.anyOrigin) {
     // Never with credentials: see the contract above.
     headers['access-control-allow-origin'] = '*';
+    headers['access-control-expose-headers'] = CORS_EXPOSED_HEADERS;
   }
   return headers;
 }

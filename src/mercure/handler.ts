@@ -21,7 +21,11 @@ import { answerRaw, rawRequestView } from './answer-raw.js';
 import { corsHeaders, CORS_ALLOWED_METHODS, isPreflight, preflightHeaders } from './cors.js';
 import type { HubEndpoint } from './hub-endpoint.js';
 import { jwtAuthorizer } from './jwt-authorizer.js';
-import { resolveMercureOptions, type MercureHandlerOptions } from './options.js';
+import {
+  resolveMercureOptions,
+  type MercureHandlerOptions,
+  type ResolvedMercureOptions,
+} from './options.js';
 import { createPublishHandler } from './publish.js';
 import { HttpError, refusalFor, type Refusal } from './refusal.js';
 import { sendError } from './node-reply.js';
@@ -37,6 +41,8 @@ export interface MercureHandler {
    * closes).
    */
   subscribeRaw(head: RawRequestHead, socket: Socket): Promise<void>;
+  /** The endpoint's options, checked and with their defaults. */
+  readonly settings: ResolvedMercureOptions;
 }
 
 /** The request target with the `authorization` query parameter (a JWT) redacted, for logs. */
@@ -83,7 +89,14 @@ export function createMercureHandler(
         { ...context, code: refusal.code, reason: refusal.message },
         'subscribe request dropped: the hub cannot serve it right now',
       );
-    } else logger?.info({ ...context, reason: refusal.message }, 'request refused');
+    } else {
+      // A 1.0 challenge tells the client only "invalid token"; the log says why.
+      const why = hiddenReason(refusal);
+      logger?.info(
+        { ...context, reason: refusal.message, ...(why === undefined ? {} : { why }) },
+        'request refused',
+      );
+    }
   }
 
   async function subscribe(view: RequestView, cors: OutgoingHttpHeaders) {
@@ -138,10 +151,22 @@ export function createMercureHandler(
   };
 
   return Object.assign(handler, {
+    settings: resolved,
     async subscribeRaw(head: RawRequestHead, socket: Socket): Promise<void> {
       const cors = corsHeaders(resolved.cors, { headers: head.headers });
       const outcome = await subscribe(rawRequestView(head), cors);
       answerRaw(socket, head, outcome, cors, logger);
     },
   });
+}
+
+/** The reason a refusal's message does not tell the client (a token's failure), for the log. */
+function hiddenReason(refusal: Refusal): string | undefined {
+  const reasons: string[] = [];
+  let cause: unknown = refusal.cause;
+  for (let depth = 0; depth < 4 && cause instanceof Error; depth += 1) {
+    if (cause.message !== refusal.message) reasons.push(cause.message);
+    cause = cause.cause;
+  }
+  return reasons.length === 0 ? undefined : reasons.join(': ');
 }

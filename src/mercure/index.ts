@@ -1,8 +1,13 @@
 export { createMercureHandler } from './handler.js';
 export type { MercureHandler } from './handler.js';
 export type { HubEndpoint } from './hub-endpoint.js';
-export { DEFAULT_HUB_PATH, DEFAULT_MAX_DATA_BYTES, DEFAULT_MAX_TOPICS } from './options.js';
-export type { MercureHandlerOptions } from './options.js';
+export {
+  DEFAULT_HUB_PATH,
+  DEFAULT_MAX_DATA_BYTES,
+  DEFAULT_MAX_TOPICS,
+  MERCURE_PROTOCOLS,
+} from './options.js';
+export type { MercureHandlerOptions, MercureProtocol } from './options.js';
 export { mercureLinkHeader } from './discovery.js';
 export type { MercureLinkOptions } from './discovery.js';
 export { DEFAULT_JWT_ALG, JWT_ALGORITHMS, importSignKey, importVerifyKey } from './jwt-key.js';

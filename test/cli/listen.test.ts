@@ -156,7 +156,7 @@ void describe('ssehub listen', () => {
   void it('exits 1 naming the status and the hub message when refused (401)', async () => {
     const cli = listen([hub.hubUrl, '--topic', 'https://example.com/secret']);
     assert.equal(await within(cli.exited, 'the CLI to exit', 15_000), 1);
-    assert.match(cli.stderr, /^ssehub listen: HTTP 401 Unauthorized: missing token/m);
+    assert.match(cli.stderr, /^ssehub listen: HTTP 401 Unauthorized: an access token is required/m);
     assert.equal(cli.stdout, '');
   });
 

@@ -75,7 +75,7 @@ void describe('examples', { timeout: 60_000 }, () => {
       children.push(refused.child);
       const result = await within(refused.done, 'notify.ts to exit', 20_000);
       assert.equal(result.code, 1);
-      assert.equal(result.stderr.trim(), 'refused: 401 token signed with another key');
+      assert.equal(result.stderr.trim(), 'refused: 401 invalid token');
     } finally {
       await hub.close();
     }

@@ -33,7 +33,7 @@ void describe('hub.publish', () => {
       ['no topic', { topics: [] }, 'SSE_ERR_INVALID_TOPIC', 'topic'],
       ['empty topic', { topics: [''] }, 'SSE_ERR_INVALID_TOPIC', 'topic'],
       ['non-string topic', { topics: [1 as unknown as string] }, 'SSE_ERR_INVALID_TOPIC', 'topic'],
-      ['too many topics', { topics: ['a', 'b', 'c'] }, 'SSE_ERR_TOO_MANY_TOPICS', 'topic'],
+      ['too many topics', { topics: ['a', 'b', 'c'] }, 'SSE_ERR_UPDATE_TOO_LARGE', 'topic'],
       ['data over limit', { topics: 'a', data: 'é'.repeat(6) }, 'SSE_ERR_DATA_TOO_LARGE', 'data'],
       ['LF in id', { topics: 'a', id: 'x\ny' }, 'SSE_ERR_INVALID_FIELD', 'id'],
       ['CR in id', { topics: 'a', id: 'x\ry' }, 'SSE_ERR_INVALID_FIELD', 'id'],

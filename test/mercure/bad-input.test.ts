@@ -36,7 +36,12 @@ void describe('bad publish input', () => {
   const cases: [string, Record<string, string | string[]>, number, string][] = [
     ['no topic', { data: 'x' }, 400, 'missing "topic"'],
     ['an empty topic', { topic: '', data: 'x' }, 400, '"topic" must not be empty'],
-    ['too many topics', { topic: ['a', 'b', 'c', 'd'] }, 400, 'too many topics (max 3)'],
+    [
+      'too many topics (Mercure 1.0: 413)',
+      { topic: ['a', 'b', 'c', 'd'] },
+      413,
+      'too many topics (max 3)',
+    ],
     [
       'data over the limit',
       { topic: TOPIC, data: 'é'.repeat(501) },
