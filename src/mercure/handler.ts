@@ -121,7 +121,7 @@ export function createMercureHandler(
       res.end();
       return;
     }
-    if (req.method === 'GET') {
+    if (req.method === 'GET' || req.method === 'QUERY') {
       void subscribe(view, cors).then(
         (outcome) => {
           answerNode(req, res, outcome, cors, logger);
@@ -138,7 +138,7 @@ export function createMercureHandler(
       req.method === 'POST'
         ? publish(req, res, splitTarget(req.url).query, cors)
         : Promise.reject(
-            new HttpError(405, `method ${String(req.method)} not allowed: use GET or POST`, {
+            new HttpError(405, `method ${String(req.method)} not allowed: use GET, QUERY or POST`, {
               allow: CORS_ALLOWED_METHODS,
             }),
           );

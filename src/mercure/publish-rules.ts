@@ -30,6 +30,10 @@ function decodeUnreserved(path: string): string {
   );
 }
 
+function withoutDotSegments(path: string): string {
+  return new URL(`http://h.invalid${path}`).pathname;
+}
+
 /** Does `topic` address the hub's reserved namespace (the hub URL, or below it)? */
 export function addressesReservedNamespace(topic: string, hubUrl: string): boolean {
   let hub: URL;
@@ -40,9 +44,12 @@ export function addressesReservedNamespace(topic: string, hubUrl: string): boole
   } catch {
     return false; // not a URL reference: not in the namespace
   }
-  if (target.origin !== hub.origin) return false;
-  const path = decodeUnreserved(target.pathname);
-  const base = decodeUnreserved(hub.pathname).replace(/\/$/, '');
+  // An opaque path (`urn:…`, `mailto:…`) names no hub path.
+  if (!target.pathname.startsWith('/')) return false;
+  // [spec] "regardless of scheme or authority"; decoding may form new
+  // dot-segments (`%2E%2E`), so they are removed again after it.
+  const path = withoutDotSegments(decodeUnreserved(target.pathname));
+  const base = withoutDotSegments(decodeUnreserved(hub.pathname)).replace(/\/$/, '');
   return path === base || path.startsWith(`${base}/`);
 }
 
