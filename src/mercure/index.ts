@@ -18,6 +18,8 @@ export { HttpError, refusalFor, httpStatusForError } from './refusal.js';
 export type { Refusal } from './refusal.js';
 export { signToken } from './sign-token.js';
 export type { SignTokenOptions } from './sign-token.js';
+export { signAccessToken } from './sign-access-token.js';
+export type { GrantMatcher, SignAccessTokenOptions } from './sign-access-token.js';
 export { serveHub, serveHubFastify, serveHubFetch } from './serve-hub.js';
 export type { FastifyReplyForHub, FastifyRequestForHub, ServeHubOptions } from './serve-hub.js';
 export { planSubscription, startSubscription, SUBSCRIBE_CACHE_CONTROL } from './subscribe-core.js';
