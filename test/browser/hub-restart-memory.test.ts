@@ -67,6 +67,11 @@ void describe(
         return all.length === 4 && all.every((tile) => Number(tile.dataset.points) >= 3);
       });
 
+      // The debug console's own stream (every topic) resumes the same way.
+      await page.click('#console-subscribe');
+      await page.waitForSelector('#console-state[data-state="open"]');
+      await page.waitForSelector('#console-log li');
+
       hub.child.kill('SIGTERM');
       assert.equal(await hub.exit, 0);
       await page.waitForSelector('#conn:not([data-state="open"])');
@@ -84,6 +89,11 @@ void describe(
         (await page.getAttribute('#conn-detail', 'title')) ?? '',
         /^the hub no longer had urn:uuid:[0-9a-f-]+, the last update this page saw/,
       );
+      await page.waitForSelector('#console-state:has-text("history lost")', { timeout: 10_000 });
+      assert.equal(
+        await page.textContent('#console-state'),
+        'subscribed · history lost: updates published meanwhile are missing',
+      );
       // One gap per chart, after its last point before the restart; new
       // points keep coming after it.
       await page.waitForFunction(
@@ -98,13 +108,13 @@ void describe(
         afterRestart.map(({ symbol, gaps }) => [symbol, gaps]),
         beforeRestart.map(({ symbol }) => [symbol, '1']),
       );
-      // The page asked the hub with a second request, and closed it.
+      // The page asked the hub with one more request per stream, and closed them.
       let count = await subscribers(hub);
-      for (let tries = 0; count !== 1 && tries < 100; tries++) {
+      for (let tries = 0; count !== 2 && tries < 100; tries++) {
         await new Promise((resolve) => setTimeout(resolve, 100));
         count = await subscribers(hub);
       }
-      assert.equal(count, 1, 'one subscriber: the page');
+      assert.equal(count, 2, 'two subscribers: the page and its console');
       await screenshot(page, 'hub-restart-memory');
       assert.deepEqual(problems.cspViolations, []);
     });
