@@ -56,6 +56,7 @@ const children = new Set<Child>();
 after(() => {
   for (const child of children) child.kill('SIGKILL');
   rmSync(CWD, { recursive: true, force: true });
+  rmSync(DIR, { recursive: true, force: true });
 });
 
 /** Writes a snippet's module; returns its path. */
