@@ -43,12 +43,23 @@ const STATE_TEXT = {
   closed: 'refused by the hub',
 };
 
-function showState({ state, resumedAfter }) {
+function showState({ state, resumedAfter, historyLost }) {
   const conn = $('conn');
   const detail = $('conn-detail');
   conn.dataset.state = state;
   $('conn-text').textContent = STATE_TEXT[state];
-  if (state === 'open' && resumedAfter !== undefined) {
+  if (state === 'reconnecting') prices.markDrop();
+  if (state === 'open' && historyLost) {
+    // The hub answered `earliest`: it no longer had the id EventSource
+    // resent (restarted on the memory transport, or the drop outlasted its
+    // history), so it replayed nothing (src/hub/replay.ts) and the page is
+    // live from now on. The charts show a gap, not a cliff between the old
+    // prices and the new.
+    detail.textContent = 'history lost: updates published meanwhile are missing';
+    detail.title = `the hub no longer had ${resumedAfter}, the last update this page saw, and replayed nothing`;
+    prices.breakLines();
+  } else if (state === 'open' && resumedAfter !== undefined) {
+    prices.resumed();
     // EventSource resent this id as Last-Event-ID; the hub replayed what
     // came after it before going live. With no id yet, the request still
     // asks for `lastEventID=earliest`: everything published meanwhile.
