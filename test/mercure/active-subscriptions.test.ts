@@ -407,3 +407,33 @@ void describe('active subscriptions: metadata', () => {
     }
   });
 });
+
+void describe('active subscriptions: forged subscription events', () => {
+  for (const protocol of ['0.x', 'both'] as const) {
+    void it(`are refused from publishers in ${protocol} mode (type mercure, the hub's namespace)`, async () => {
+      const hub = await startHub({ subscriptions: true, anonymous: true, protocol });
+      try {
+        const bearer = await publisherToken();
+        const forged = `${SUBS}/exact/x/${encodeURIComponent('urn:uuid:00000000-0000-4000-8000-000000000000')}`;
+        const byType = await publish(
+          hub.hubUrl,
+          { topic: 'https://example.com/x', data: '{}', type: 'mercure' },
+          bearer,
+        );
+        assert.equal(byType.status, 400);
+        assert.match(byType.text, /type/);
+        const byTopic = await publish(hub.hubUrl, { topic: forged, data: '{}' }, bearer);
+        assert.equal(byTopic.status, 400);
+        assert.match(byTopic.text, /reserved namespace/);
+        const absolute = await publish(
+          hub.hubUrl,
+          { topic: `${hub.base}${forged}`, data: '{}', private: 'on' },
+          bearer,
+        );
+        assert.equal(absolute.status, 400);
+      } finally {
+        await hub.close();
+      }
+    });
+  }
+});
