@@ -91,10 +91,16 @@ export class ActiveSubscriptions {
         this.#track(this.#announce(documents.map((d) => ({ ...d, active: false }))));
       },
       lost: () => {
+        // A failed re-add is retried at the next lease check.
         const documents = [...this.#local.values()].flat();
         this.#track(
-          this.registry.add(documents).then(() => this.#announce(documents)),
-          // A failed re-add is retried at the next lease check.
+          this.registry.add(documents).then(async () => {
+            // A subscriber that left meanwhile must not stay listed.
+            const current = new Set([...this.#local.values()].flat());
+            const gone = documents.filter((d) => !current.has(d));
+            if (gone.length > 0) await this.registry.remove(gone.map((d) => d.id));
+            await this.#announce(documents.filter((d) => current.has(d)));
+          }),
         );
       },
     };
