@@ -8,8 +8,18 @@
  * @see https://github.com/dunglas/mercure/blob/main/spec/mercure.md#active-subscriptions
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
+import { createHub } from '../../src/hub/index.js';
+import {
+  createJwtAuthorizer,
+  serveHub,
+  serveSubscriptions,
+  serveSubscriptionsFetch,
+} from '../../src/mercure/index.js';
 import { importSignKey } from '../../src/mercure/jwt-key.js';
 import {
   SECRET,
@@ -436,4 +446,75 @@ void describe('active subscriptions: forged subscription events', () => {
       }
     });
   }
+});
+
+void describe('active subscriptions: embedded (serveHub + serveSubscriptions)', () => {
+  void it('answers like the standalone server on node:http and Fetch', async () => {
+    const hub = createHub({ subscriptions: { hubPath: '/events' } });
+    const authorize = createJwtAuthorizer({ jwtKey: SECRET, anonymous: true });
+    const server = createServer((req, res) => {
+      if (req.url?.startsWith('/events/subscriptions') === true) {
+        void serveSubscriptions(hub, req, res, { authorize });
+      } else void serveHub(hub, req, res, { authorize });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const base = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
+    const subscriber = new Subscriber(
+      `${base}/events?topic=${encodeURIComponent('https://example.com/e')}`,
+    );
+    try {
+      await subscriber.opened;
+      const bearer = await watcherToken();
+      let listed: Doc[] = [];
+      await eventually(async () => {
+        const got = await getJson(`${base}/events/subscriptions`, bearer);
+        assert.equal(got.status, 200);
+        assert.match(
+          got.headers.get('link') ?? '',
+          /^<http:\/\/127\.0\.0\.1:\d+\/events>; rel="mercure"; last-event-id="/,
+        );
+        listed = (got.body as { subscriptions: Doc[] }).subscriptions;
+        return listed.length === 1;
+      }, 'the embedded list');
+      assert.equal(
+        listed[0]?.id.startsWith(
+          '/events/subscriptions/uritemplate/https%3A%2F%2Fexample.com%2Fe/urn%3Auuid%3A',
+        ),
+        true,
+      );
+      assert.equal((await getJson(`${base}/events/subscriptions`)).status, 401);
+      assert.equal(
+        (
+          await getJson(
+            `${base}/events/subscriptions`,
+            await token({ subscribe: ['https://example.com/e'] }),
+          )
+        ).status,
+        403,
+      );
+      const viaFetch = await serveSubscriptionsFetch(
+        hub,
+        new Request(`${base}${listed[0].id}`, {
+          headers: { authorization: `Bearer ${bearer}` },
+        }),
+        { authorize },
+      );
+      assert.equal(viaFetch.status, 200);
+      assert.deepEqual(await viaFetch.json(), listed[0]);
+      const unknown = await serveSubscriptionsFetch(
+        hub,
+        new Request(`${base}/events/subscriptions/exact/x/y`, {
+          headers: { authorization: `Bearer ${bearer}` },
+        }),
+        { authorize },
+      );
+      assert.equal(unknown.status, 404);
+    } finally {
+      subscriber.close();
+      server.closeAllConnections();
+      server.close();
+      await hub.close();
+    }
+  });
 });
