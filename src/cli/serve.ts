@@ -104,6 +104,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
           ...tlsInfo,
           workers,
           anonymous: options.anonymous,
+          subscriptions: options.subscriptions === true,
         });
       },
     });
@@ -172,6 +173,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
       ...transportInfo,
       ...tlsInfo,
       anonymous: options.anonymous,
+      subscriptions: options.subscriptions === true,
     });
   } else {
     logger.info({ port: address.port, pid: process.pid }, 'worker ready');

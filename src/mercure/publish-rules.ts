@@ -58,11 +58,19 @@ function refuse(field: string, message: string): SseError {
 }
 
 /**
+ * `rules`: `all` (1.0 and both modes), or `hub-events` (0.x mode with active
+ * subscriptions on: only what keeps a publisher from forging the hub's
+ * subscription events, the reserved namespace and the `mercure` type).
+ *
  * @throws {SseError} `SSE_ERR_INVALID_FIELD` (400) naming the field.
  */
-export function checkPublicationRules(update: Update, hubUrl: string): void {
+export function checkPublicationRules(
+  update: Update,
+  hubUrl: string,
+  rules: 'all' | 'hub-events' = 'all',
+): void {
   for (const topic of update.topics) {
-    if (topic === '*') throw refuse('topic', '"topic" must not be "*"');
+    if (rules === 'all' && topic === '*') throw refuse('topic', '"topic" must not be "*"');
     if (addressesReservedNamespace(topic, hubUrl)) {
       throw refuse('topic', `"topic" must not be in the hub's reserved namespace (${hubUrl})`);
     }

@@ -166,7 +166,9 @@ export async function planSubscription(
       topics,
       lastEventId: request.lastEventId,
       claims:
-        claims === undefined ? undefined : { subscribe: claims.subscribe, payload: claims.payload },
+        claims === undefined
+          ? undefined
+          : { subscribe: claims.subscribe, payload: claims.payload, payloadFor: claims.payloadFor },
     });
     const { heartbeatInterval, maxBufferedBytes, retry } = hub.options;
     const headers: Record<string, string | number | readonly string[]> = {};
