@@ -9,10 +9,19 @@
  * ("recognized before the matcher type is resolved"). Type names are
  * case-sensitive.
  *
+ * ssehub adds `uritemplate` (RFC 6570, matched exactly as pre-1.0 `topic=`
+ * selectors are, `uri-template-match.ts`): the type its subscription events
+ * give a pre-1.0 selector, usable as `match_uritemplate=` and in a token's
+ * `topics`, so one selector keeps its meaning across the two dialects. A
+ * value that is not a well-formed template (or names a variable twice) is
+ * refused, unlike a pre-1.0 `topic=`, which then matches only its own text.
+ *
  * @see https://github.com/dunglas/mercure/blob/v1.0.0-alpha.3/spec/mercure.md#matcher-types
  */
 import { SseError } from '../protocol/sse-error.js';
 import { invalidMatcherCharacter, utf8Length } from './matcher-value.js';
+import { compileUriTemplate, repeatedVariable } from './uri-template-match.js';
+import { parseUriTemplate } from './uri-template-parse.js';
 import {
   compileUrlPattern,
   DEFAULT_MAX_PATTERN_LENGTH,
@@ -20,7 +29,7 @@ import {
 } from './url-pattern.js';
 
 /** The matcher types this hub supports, in their canonical (wire) spelling. */
-export const MATCHER_TYPES = ['exact', 'urlpattern'] as const;
+export const MATCHER_TYPES = ['exact', 'urlpattern', 'uritemplate'] as const;
 
 /** A supported matcher type (`match_type` value, `match_<type>` suffix). */
 export type MatcherType = (typeof MATCHER_TYPES)[number];
@@ -96,6 +105,18 @@ export function compileTopicMatcher(
   if (spec.type === 'exact') {
     const value = spec.value;
     return { spec, test: (topic) => topic === value };
+  }
+  if (spec.type === 'uritemplate') {
+    const parsed = parseUriTemplate(spec.value);
+    if (!parsed.ok) return invalid(spec, `not a URI template: ${parsed.error}`);
+    const repeated = repeatedVariable(parsed.template);
+    if (repeated !== undefined) {
+      return invalid(spec, `the template names the variable "${repeated}" twice`);
+    }
+    const template = compileUriTemplate(parsed.template);
+    const value = spec.value;
+    // A template also matches its own text, as pre-1.0 `topic=` selectors do.
+    return { spec, test: (topic) => topic === value || template.match(topic) };
   }
   const compiled = compileUrlPattern(spec.value, options);
   if (compiled instanceof SseError) return compiled;

@@ -43,7 +43,17 @@ export function urlPatternSelector(value: string, baseUrl: string): string {
 
 /** The key of a 1.0 matcher of any type. */
 export function matcherSelector(type: MatcherType, value: string, baseUrl: string): string {
-  return type === 'exact' ? exactSelector(value) : urlPatternSelector(value, baseUrl);
+  if (type === 'exact') return exactSelector(value);
+  if (type === 'urlpattern') return urlPatternSelector(value, baseUrl);
+  return uriTemplateSelector(value);
+}
+
+/**
+ * The key of a `uritemplate` matcher: the pre-1.0 selector itself (same
+ * matching). A value without `{` is an exact topic either way.
+ */
+export function uriTemplateSelector(value: string): string {
+  return value;
 }
 
 /** Decodes a selector key. */

@@ -8,7 +8,8 @@
  * - pre-1.0: `topic` parameters (repeatable): `*`, exact topics, URI
  *   templates (refused in `1.0` mode);
  * - 1.0: `match` and `match_exact` (exact matchers), `match_urlpattern` (URL
- *   patterns, resolved against the hub's URL); names are case-sensitive,
+ *   patterns, resolved against the hub's URL), and ssehub's
+ *   `match_uritemplate` (RFC 6570, as `topic=`); names are case-sensitive,
  *   and any other name in the reserved `match` namespace is refused with 400
  *   ("…does not correspond to a matcher type supported by the hub … MUST be
  *   rejected with a 400"). In `0.x` mode they are unknown parameters.
@@ -25,8 +26,8 @@
  * @see https://github.com/dunglas/mercure/blob/main/spec/mercure.md#subscription
  * @see https://github.com/dunglas/mercure/blob/v0.24.2/spec/mercure.md#subscription
  */
-import { classifyMatcherParam } from '../hub/matcher-spec.js';
-import { exactSelector, urlPatternSelector } from '../hub/selector-key.js';
+import { classifyMatcherParam, compileTopicMatcher } from '../hub/matcher-spec.js';
+import { exactSelector, uriTemplateSelector, urlPatternSelector } from '../hub/selector-key.js';
 import { SseError } from '../protocol/sse-error.js';
 import { decodeHeaderValue } from '../response/last-event-id.js';
 import { splitTarget } from '../response/request-target.js';
@@ -154,9 +155,16 @@ export function readSubscribeRequest(
     if (type === 'reserved') {
       throw new SseError(
         'SSE_ERR_INVALID_TOPIC',
-        `unknown topic matcher parameter ${JSON.stringify(name)}: use "match", "match_exact" or "match_urlpattern"`,
+        `unknown topic matcher parameter ${JSON.stringify(name)}: use "match", "match_exact", "match_urlpattern" or "match_uritemplate"`,
         { field: name },
       );
+    }
+    if (type === 'uritemplate') {
+      // A pre-1.0 selector by another name, but a malformed one is refused here.
+      const checked = compileTopicMatcher({ type, value });
+      if (checked instanceof SseError) throw checked;
+      topics.push(uriTemplateSelector(value));
+      continue;
     }
     hubUrl ??= hubUrlOf(view);
     topics.push(type === 'exact' ? exactSelector(value) : urlPatternSelector(value, hubUrl));

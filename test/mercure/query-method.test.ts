@@ -7,7 +7,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createParser, type ParsedEvent } from '../../src/protocol/index.js';
-import { publish, publisherToken, startHub, within, type TestHub } from '../hub-server/helpers.js';
+import { signAccessToken } from '../../src/mercure/index.js';
+import {
+  publish,
+  publisherToken,
+  SECRET,
+  startHub,
+  within,
+  type TestHub,
+} from '../hub-server/helpers.js';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
@@ -139,3 +147,73 @@ void describe('QUERY on a pre-1.0 hub', () => {
     }
   });
 });
+
+void describe('match_uritemplate (the pre-1.0 selector under a 1.0 name)', () => {
+  void it('matches as topic= does, in 1.0 mode too; a malformed template is refused naming the parameter', async () => {
+    const hub = await startHub({
+      anonymous: true,
+      protocol: '1.0',
+      issuers: [ISSUER],
+      resourceIdentifier: RESOURCE,
+    });
+    try {
+      const stream = await open(
+        `${hub.hubUrl}?match_uritemplate=${encodeURIComponent('https://example.com/books/{id}')}`,
+        {},
+      );
+      assert.equal(stream.res.status, 200);
+      const access = await accessToken(['*']);
+      for (const topic of ['https://example.com/books/1/x', 'https://example.com/books/2']) {
+        const answer = await publish(hub.hubUrl, { topic, data: topic }, access);
+        assert.equal(answer.status, 200, answer.text);
+      }
+      assert.deepEqual(
+        (await stream.events(1)).map((e) => e.data),
+        ['https://example.com/books/2'],
+      );
+      stream.close();
+      const bad = await fetch(`${hub.hubUrl}?match_uritemplate=${encodeURIComponent('/a/{x')}`);
+      assert.equal(bad.status, 400);
+      assert.match(await bad.text(), /match_uritemplate/);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  void it('a 1.0 token may grant a uritemplate matcher; it never over-matches', async () => {
+    const hub = await startHub({
+      protocol: 'both',
+      issuers: [ISSUER],
+      resourceIdentifier: RESOURCE,
+    });
+    try {
+      const granted = await signAccessToken({
+        key: SECRET,
+        issuer: ISSUER,
+        audience: RESOURCE,
+        publish: [{ match: 'https://example.com/books/{id}', matchType: 'uritemplate' }],
+      });
+      const inside = await publish(
+        hub.hubUrl,
+        { topic: 'https://example.com/books/7', data: 'x' },
+        granted,
+      );
+      assert.equal(inside.status, 200, inside.text);
+      const outside = await publish(
+        hub.hubUrl,
+        { topic: 'https://example.com/books/7/reviews', data: 'x' },
+        granted,
+      );
+      assert.equal(outside.status, 403);
+    } finally {
+      await hub.close();
+    }
+  });
+});
+
+const ISSUER = 'https://issuer.test';
+const RESOURCE = 'https://hub.test/.well-known/mercure';
+
+function accessToken(publish: string[]): Promise<string> {
+  return signAccessToken({ key: SECRET, issuer: ISSUER, audience: RESOURCE, publish });
+}
