@@ -153,16 +153,6 @@ export async function buildOptions(
   const demoOptions = booleanFlag(flags, 'demo') ? demoFlags(flags) : undefined;
   const transport = transportChoice(flags);
   const workers = integerFlag(flags, 'workers', 1, 1024) ?? 1;
-  if (workers > 1 && transport.kind === 'file') {
-    throw new UsageError(
-      `${flags.label('workers')} ${workers} cannot share a file: store: one store is opened by one process, and several workers would each need it. Run one process with --transport file:…, or use --transport redis://127.0.0.1:6379 for several.`,
-    );
-  }
-  if (workers > 1 && transport.kind === 'memory') {
-    throw new UsageError(
-      `${flags.label('workers')} ${workers} needs a shared transport: with the memory transport each process keeps its own subscribers and history, so an update published to one process would never reach the subscribers of the others. Add --transport redis://127.0.0.1:6379 (any Redis every process can reach).`,
-    );
-  }
   const flaskSse = flaskSseChoice(flags);
   if (flaskSse?.route.auth === 'jwt' && subscriberJwtKey === undefined) {
     throw new UsageError(
