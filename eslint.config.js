@@ -9,6 +9,7 @@ export default tseslint.config(
       'dist/**',
       'dist-check/**',
       'tmp/**',
+      'test-artifacts/**',
       'node_modules/**',
       'web/vendor/**',
       'coverage/**',

@@ -36,6 +36,7 @@ export type {
   EventSourceEventMap,
   EventSourceOptions,
   EventStream,
+  FetchInit,
   FetchLike,
   HeadersOption,
   ReconnectOptions,

@@ -1,7 +1,8 @@
 // The ssehub dashboard. One EventSource carries everything the page shows
 // (prices, monitor, notifications: one `topic` parameter each), so the
 // browser's six connections per origin on HTTP/1.1 are never a limit; the
-// debug console adds a second one only while it is subscribed. No
+// debug console adds a second one only while it is subscribed, and the
+// "Connected now" panel one for the hub's subscription events. No
 // framework, no CDN: uPlot comes from the hub. Every value from the network
 // is written with textContent.
 //
@@ -16,6 +17,7 @@ import { createPrices } from './prices.js';
 import { createMonitor } from './monitor.js';
 import { createNotifications, NOTIFICATION_TYPES } from './notifications.js';
 import { createConsole } from './console.js';
+import { createConnected } from './connected.js';
 
 const HUB = new URL('.well-known/mercure', document.baseURI);
 const DEMO = 'https://ssehub.dev/demo/';
@@ -35,6 +37,13 @@ const notifications = createNotifications({
   topic: NOTIFICATIONS_TOPIC,
 });
 const debugConsole = createConsole({ hub: HUB });
+const connected = createConnected({
+  list: $('connected-list'),
+  count: $('connected-count'),
+  changes: $('connected-changes'),
+  status: $('connected-status'),
+  hub: HUB,
+});
 
 const STATE_TEXT = {
   connecting: 'connecting…',
@@ -43,12 +52,23 @@ const STATE_TEXT = {
   closed: 'refused by the hub',
 };
 
-function showState({ state, resumedAfter }) {
+function showState({ state, resumedAfter, historyLost }) {
   const conn = $('conn');
   const detail = $('conn-detail');
   conn.dataset.state = state;
   $('conn-text').textContent = STATE_TEXT[state];
-  if (state === 'open' && resumedAfter !== undefined) {
+  if (state === 'reconnecting') prices.markDrop();
+  if (state === 'open' && historyLost) {
+    // The hub answered `earliest`: it no longer had the id EventSource
+    // resent (restarted on the memory transport, or the drop outlasted its
+    // history), so it replayed nothing (src/hub/replay.ts) and the page is
+    // live from now on. The charts show a gap, not a cliff between the old
+    // prices and the new.
+    detail.textContent = 'history lost: updates published meanwhile are missing';
+    detail.title = `the hub no longer had ${resumedAfter}, the last update this page saw, and replayed nothing`;
+    prices.breakLines();
+  } else if (state === 'open' && resumedAfter !== undefined) {
+    prices.resumed();
     // EventSource resent this id as Last-Event-ID; the hub replayed what
     // came after it before going live. With no id yet, the request still
     // asks for `lastEventID=earliest`: everything published meanwhile.
@@ -84,6 +104,8 @@ const tokens = await loadDevTokens();
 notifications.setToken(tokens?.publisherToken);
 debugConsole.setTokens(tokens);
 $('token-hint').hidden = tokens?.publisherToken !== undefined;
+// Its own connection (a list, then the events after it): see connected.js.
+connected.start(tokens?.subscriberToken);
 
 // `lastEventID=earliest`: the first connection replays the hub's history so
 // the charts start filled. On reconnection EventSource sends the

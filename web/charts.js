@@ -36,17 +36,37 @@ function cssVar(name, fallback) {
 /**
  * A chart in `container`: `series` is a list of { label, color } (a CSS
  * variable name); `sparkline` hides axes. Returns { push(time, ...values),
- * points }. `time` is in seconds.
+ * gapAfter(time), points, gaps } (`points` without the gaps). `time` is in
+ * seconds.
  */
 export function createChart(container, { series, height, maxPoints, sparkline = false }) {
   const data = [[], ...series.map(() => [])];
+  const count = () => {
+    chart.gaps = data[1].filter((value) => value === null).length;
+    chart.points = data[0].length - chart.gaps;
+  };
   const chart = {
     points: 0,
+    gaps: 0,
     push(time, ...values) {
       data[0].push(time);
       values.forEach((value, i) => data[i + 1].push(value));
       if (data[0].length > maxPoints) for (const column of data) column.shift();
-      chart.points = data[0].length;
+      count();
+      schedule(chart);
+    },
+    /**
+     * Breaks the lines right after the point at `time` (seconds): a point
+     * whose values are null, which uPlot draws as a gap (spanGaps is off),
+     * so two stretches of data that do not follow each other are not joined.
+     */
+    gapAfter(time) {
+      const at = data[0].findIndex((t) => t > time);
+      const index = at === -1 ? data[0].length : at;
+      if (index === 0 || data[1][index - 1] === null) return;
+      data[0].splice(index, 0, time + 0.001);
+      for (const column of data.slice(1)) column.splice(index, 0, null);
+      count();
       schedule(chart);
     },
     draw() {},

@@ -68,8 +68,15 @@ export function createConsole({ hub }) {
       url,
       types: types.length > 0 ? types : ['message'],
       onEvent: show,
-      onState: ({ state: name, resumedAfter }) =>
-        setState(name, resumedAfter ? `resumed after ${resumedAfter}` : undefined),
+      onState: ({ state: name, resumedAfter, historyLost }) =>
+        setState(
+          name,
+          historyLost
+            ? 'history lost: updates published meanwhile are missing'
+            : resumedAfter
+              ? `resumed after ${resumedAfter}`
+              : undefined,
+        ),
     });
     stop.disabled = false;
   });

@@ -32,7 +32,7 @@ export function createPrices(container, empty) {
       height: 130,
       maxPoints: MAX_POINTS,
     });
-    entry = { root, last, change, chart };
+    entry = { root, last, change, chart, lastTime: undefined, dropTime: undefined };
     tiles.set(symbol, entry);
     return entry;
   }
@@ -52,7 +52,30 @@ export function createPrices(container, empty) {
       }
       const time = Number.isFinite(tick.time) ? tick.time / 1000 : Date.now() / 1000;
       entry.chart.push(time, tick.price);
+      entry.lastTime = time;
       entry.root.dataset.points = String(entry.chart.points);
+    },
+    /** The connection dropped: remember each chart's last point before it. */
+    markDrop() {
+      for (const entry of tiles.values()) entry.dropTime ??= entry.lastTime;
+    },
+    /**
+     * The hub no longer had what was missed (history lost): break each line
+     * after its last point before the drop, so the prices before and after
+     * are not joined by a line (a cliff between two random walks).
+     */
+    breakLines() {
+      for (const entry of tiles.values()) {
+        if (entry.dropTime === undefined) continue;
+        entry.chart.gapAfter(entry.dropTime);
+        entry.dropTime = undefined;
+        entry.root.dataset.points = String(entry.chart.points);
+        entry.root.dataset.gaps = String(entry.chart.gaps);
+      }
+    },
+    /** The hub resumed without loss: the replay filled the drop. */
+    resumed() {
+      for (const entry of tiles.values()) entry.dropTime = undefined;
     },
   };
 }

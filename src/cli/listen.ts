@@ -36,6 +36,23 @@ export const LISTEN_FLAGS: readonly FlagSpec[] = [
     description: 'Topic (or URI template) to subscribe to: a topic= parameter added to the URL',
   },
   {
+    name: 'match',
+    type: 'string',
+    multiple: true,
+    value: '<topic>',
+    env: false,
+    description: 'Mercure 1.0: a topic to subscribe to, matched exactly (a match= parameter)',
+  },
+  {
+    name: 'match-urlpattern',
+    type: 'string',
+    multiple: true,
+    value: '<pattern>',
+    env: false,
+    description:
+      'Mercure 1.0: a URL Pattern to subscribe to, e.g. https://example.com/books/:id (a match_urlpattern= parameter)',
+  },
+  {
     name: 'token',
     type: 'string',
     value: '<jwt>',
@@ -66,9 +83,10 @@ export const LISTEN_FLAGS: readonly FlagSpec[] = [
   { name: 'help', type: 'boolean', short: 'h', env: false, description: 'Show this help' },
 ];
 
-const USAGE = `Usage: ssehub listen [<url-or-hub>] [--topic <topic> ...] [--token <jwt>] [--last-event-id <id>] [--json]
+const USAGE = `Usage: ssehub listen [<url-or-hub>] [--topic <topic> | --match <topic> | --match-urlpattern <pattern>]... [--token <jwt>] [--last-event-id <id>] [--json]
 
-Subscribes to a Mercure hub (topics become topic= parameters of the hub URL)
+Subscribes to a Mercure hub (--topic adds pre-1.0 topic= parameters, --match
+and --match-urlpattern the Mercure 1.0 ones)
 or to any Server-Sent Events URL, and prints events as they arrive. Reconnects
 by itself with backoff; Ctrl-C (SIGINT) or SIGTERM ends it with exit code 0.`;
 
@@ -167,7 +185,6 @@ function parseRequest(argv: string[], env: NodeJS.ProcessEnv): ListenRequest | '
   if (positionals.length > 1) {
     throw new UsageError(`one URL expected, got ${positionals.length}: ${positionals.join(' ')}`);
   }
-  const topics = listFlag(flags, 'topic');
   const given = positionals[0];
   const envName = env.SSEHUB_HUB_URL !== undefined ? 'SSEHUB_HUB_URL' : 'SSEHUB_HUB';
   const envUrl = env[envName];
@@ -183,12 +200,21 @@ function parseRequest(argv: string[], env: NodeJS.ProcessEnv): ListenRequest | '
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UsageError(`${source} must be an http(s) URL, got "${text}"`);
   }
-  for (const topic of topics) {
-    if (topic === '') throw new UsageError('--topic must not be empty');
-    url.searchParams.append('topic', topic);
+  const selectors: [flag: string, param: string][] = [
+    ['topic', 'topic'],
+    ['match', 'match'],
+    ['match-urlpattern', 'match_urlpattern'],
+  ];
+  for (const [flag, param] of selectors) {
+    for (const value of listFlag(flags, flag)) {
+      if (value === '') throw new UsageError(`--${flag} must not be empty`);
+      url.searchParams.append(param, value);
+    }
   }
-  if (!url.searchParams.has('topic') && given === undefined) {
-    throw new UsageError('--topic is required to subscribe to a hub (or give the URL of a stream)');
+  if (!selectors.some(([, param]) => url.searchParams.has(param)) && given === undefined) {
+    throw new UsageError(
+      '--topic, --match or --match-urlpattern is required to subscribe to a hub (or give the URL of a stream)',
+    );
   }
   const lastEventId = stringFlag(flags, 'last-event-id');
   if (lastEventId !== undefined && /[\0\r\n]/.test(lastEventId)) {

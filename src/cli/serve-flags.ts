@@ -227,6 +227,21 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
       'HTTPS with HTTP/2 on a throwaway self-signed certificate for localhost (written to a temporary folder, shown in the log); browsers warn about it',
   },
   {
+    name: 'subscriptions',
+    type: 'boolean',
+    default: 'false (true with --dev)',
+    description:
+      "Active subscriptions: announce every subscription created and terminated (private updates of type mercure) and list them at <hub path>/subscriptions; on Redis every process lists every process's",
+  },
+  {
+    name: 'subscriptions-lease',
+    type: 'string',
+    value: '<ms>',
+    default: '1000',
+    description:
+      "With --subscriptions on Redis: how often each process renews its lease; a dead process's subscriptions are announced inactive within 3 × this",
+  },
+  {
     name: 'log-level',
     type: 'string',
     value: '<level>',

@@ -71,6 +71,8 @@ export async function buildOptions(
       : readKeyFlag(jwtKeyRaw, subscriberJwtAlg, flags.label('jwt-key')));
   const anonymousFlag = flags.values.anonymous;
   const anonymous = typeof anonymousFlag === 'boolean' ? anonymousFlag : dev;
+  const subscriptionsFlag = flags.values.subscriptions;
+  const subscriptions = typeof subscriptionsFlag === 'boolean' ? subscriptionsFlag : dev;
 
   let devSetup: DevSetup | undefined;
   if (dev) {
@@ -140,6 +142,8 @@ export async function buildOptions(
     maxTopics: integerFlag(flags, 'max-topics', 1),
     maxSubscribers: integerFlag(flags, 'max-subscribers', 1),
     devTokens: devSetup?.tokens,
+    subscriptions,
+    subscriptionsLeaseInterval: integerFlag(flags, 'subscriptions-lease', 10, 3_600_000),
   };
   const tlsFiles = readTlsFiles(
     { path: stringFlag(flags, 'tls-cert'), label: flags.label('tls-cert') },

@@ -122,6 +122,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
           ...tlsInfo,
           workers,
           anonymous: options.anonymous,
+          subscriptions: options.subscriptions === true,
         });
       },
     });
@@ -193,6 +194,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
       ...transportInfo,
       ...tlsInfo,
       anonymous: options.anonymous,
+      subscriptions: options.subscriptions === true,
     });
   } else {
     logger.info({ port: address.port, pid: process.pid }, 'worker ready');

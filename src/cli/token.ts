@@ -1,7 +1,13 @@
 /**
  * `ssehub token`: mints a Mercure JWT for development and tests.
  */
-import { JWT_ALGORITHMS, signToken, type JwtAlgorithm } from '../mercure/index.js';
+import {
+  JWT_ALGORITHMS,
+  signAccessToken,
+  signToken,
+  type GrantMatcher,
+  type JwtAlgorithm,
+} from '../mercure/index.js';
 import {
   booleanFlag,
   choiceFlag,
@@ -31,12 +37,22 @@ export const TOKEN_FLAGS: readonly FlagSpec[] = [
     description: `Algorithm (${JWT_ALGORITHMS.join(', ')})`,
   },
   {
+    name: 'format',
+    type: 'string',
+    value: '<kind>',
+    default: 'legacy',
+    env: false,
+    description:
+      'legacy (a "mercure" claim, pre-1.0 hubs and --protocol both) or at+jwt (a Mercure 1.0 access token: needs --issuer and --audience)',
+  },
+  {
     name: 'publish',
     type: 'string',
     multiple: true,
     value: '<selector>',
     env: false,
-    description: 'Topic selector the bearer may publish to (mercure.publish); * for all',
+    description:
+      'Topic the bearer may publish to; * for all (legacy: a URI template too; at+jwt: an exact matcher)',
   },
   {
     name: 'subscribe',
@@ -44,21 +60,60 @@ export const TOKEN_FLAGS: readonly FlagSpec[] = [
     multiple: true,
     value: '<selector>',
     env: false,
-    description: 'Topic selector of private updates the bearer may receive (mercure.subscribe)',
+    description: 'Topic of private updates the bearer may receive (as --publish)',
+  },
+  {
+    name: 'publish-urlpattern',
+    type: 'string',
+    multiple: true,
+    value: '<pattern>',
+    env: false,
+    description: 'at+jwt: a URL Pattern the bearer may publish to',
+  },
+  {
+    name: 'subscribe-urlpattern',
+    type: 'string',
+    multiple: true,
+    value: '<pattern>',
+    env: false,
+    description: 'at+jwt: a URL Pattern of private updates the bearer may receive',
+  },
+  {
+    name: 'issuer',
+    type: 'string',
+    value: '<url>',
+    env: false,
+    description: 'at+jwt: the iss claim (an issuer the hub trusts: its --issuer)',
+  },
+  {
+    name: 'audience',
+    type: 'string',
+    value: '<url>',
+    env: false,
+    description:
+      "at+jwt: the aud claim (the hub's resource identifier, e.g. https://hub.example/.well-known/mercure)",
+  },
+  {
+    name: 'subject',
+    type: 'string',
+    value: '<sub>',
+    env: false,
+    description: 'The sub claim',
   },
   {
     name: 'payload',
     type: 'string',
     value: '<json>',
     env: false,
-    description: 'mercure.payload, as JSON',
+    description: 'Data about the subscriber, as JSON (legacy: mercure.payload; at+jwt: an object)',
   },
   {
     name: 'expires-in',
     type: 'string',
     value: '<span>',
     env: false,
-    description: 'Lifetime: seconds or a span such as 30m, 1h, 7d (default: no expiry)',
+    description:
+      'Lifetime: seconds or a span such as 30m, 1h, 7d (default: legacy never expires, at+jwt 1h)',
   },
   {
     name: 'dev',
@@ -70,8 +125,12 @@ export const TOKEN_FLAGS: readonly FlagSpec[] = [
 ];
 
 const USAGE = `Usage: ssehub token (--jwt-key <key> | --dev) [--publish <selector>]... [--subscribe <selector>]... [options]
+       ssehub token --format at+jwt --issuer <url> --audience <url> (--jwt-key <key> | --dev) [--publish <topic>]... [--subscribe-urlpattern <pattern>]... [options]
 
-Prints a JWT carrying a "mercure" claim, for development and tests.`;
+Prints a JWT for development and tests: by default one carrying a "mercure"
+claim (pre-1.0), with --format at+jwt a Mercure 1.0 access token.`;
+
+const FORMATS = ['legacy', 'at+jwt'] as const;
 
 /** Runs `ssehub token`; prints the token. */
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -96,7 +155,60 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     }
     const publish = listFlag(flags, 'publish');
     const subscribe = listFlag(flags, 'subscribe');
+    const format = choiceFlag(flags, 'format', FORMATS) ?? 'legacy';
+    const publishPatterns = listFlag(flags, 'publish-urlpattern');
+    const subscribePatterns = listFlag(flags, 'subscribe-urlpattern');
     let token: string;
+    if (format === 'at+jwt') {
+      const issuer = stringFlag(flags, 'issuer');
+      const audience = stringFlag(flags, 'audience');
+      if (issuer === undefined) throw new UsageError('--format at+jwt needs --issuer <url>');
+      if (audience === undefined) throw new UsageError('--format at+jwt needs --audience <url>');
+      if (
+        payload !== undefined &&
+        (payload === null || typeof payload !== 'object' || Array.isArray(payload))
+      ) {
+        throw new UsageError('--payload must be a JSON object with --format at+jwt');
+      }
+      const grant = (exact: string[], patterns: string[]): GrantMatcher[] | undefined => {
+        const all: GrantMatcher[] = [
+          ...exact,
+          ...patterns.map((match) => ({ match, matchType: 'urlpattern' as const })),
+        ];
+        return all.length > 0 ? all : undefined;
+      };
+      try {
+        token = await signAccessToken({
+          key: readKeyFlag(keyText, alg, flags.label('jwt-key')),
+          alg,
+          issuer,
+          audience,
+          publish: grant(publish, publishPatterns),
+          subscribe: grant(subscribe, subscribePatterns),
+          payload: payload as Record<string, unknown> | undefined,
+          subject: stringFlag(flags, 'subject'),
+          expiresIn: stringFlag(flags, 'expires-in'),
+        });
+      } catch (error) {
+        throw usageFromOptionError(error, {
+          key: flags.label('jwt-key'),
+          expiresIn: '--expires-in',
+        });
+      }
+      process.stdout.write(`${token}\n`);
+      return 0;
+    }
+    const onlyAtJwt = {
+      'publish-urlpattern': publishPatterns.length > 0,
+      'subscribe-urlpattern': subscribePatterns.length > 0,
+    };
+    for (const name of ['issuer', 'audience']) {
+      if (stringFlag(flags, name) !== undefined)
+        throw new UsageError(`--${name} needs --format at+jwt`);
+    }
+    for (const [name, given] of Object.entries(onlyAtJwt)) {
+      if (given) throw new UsageError(`--${name} needs --format at+jwt`);
+    }
     try {
       token = await signToken({
         key: readKeyFlag(keyText, alg, flags.label('jwt-key')),
@@ -105,6 +217,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
         subscribe: subscribe.length > 0 ? subscribe : undefined,
         payload,
         expiresIn: stringFlag(flags, 'expires-in'),
+        claims: subjectClaim(stringFlag(flags, 'subject')),
       });
     } catch (error) {
       throw usageFromOptionError(error, { key: flags.label('jwt-key'), expiresIn: '--expires-in' });
@@ -118,4 +231,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     }
     throw error;
   }
+}
+
+function subjectClaim(subject: string | undefined): Record<string, unknown> | undefined {
+  return subject === undefined ? undefined : { sub: subject };
 }

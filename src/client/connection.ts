@@ -21,7 +21,7 @@ import { createParser, type ParsedEvent, type Parser } from '../protocol/parser.
 import { SseError } from '../protocol/sse-error.js';
 import type { ClientError } from './errors.js';
 import { reconnectDelay } from './backoff.js';
-import type { ResolvedOptions } from './options.js';
+import type { FetchInit, ResolvedOptions } from './options.js';
 import { checkResponse, discardResponse, quietly } from './response-check.js';
 
 export const CONNECTING = 0;
@@ -245,19 +245,29 @@ export class Connection {
     }, ms);
   }
 
-  async #requestInit(signal: AbortSignal): Promise<RequestInit> {
+  async #requestInit(signal: AbortSignal): Promise<FetchInit> {
     const options = this.#options;
     const source = options.headers;
-    const headers = new Headers(typeof source === 'function' ? await source() : source);
+    const given = new Headers(typeof source === 'function' ? await source() : source);
+    // A plain object, not a `Headers`: a custom fetch written for the
+    // `eventsource` package spreads it (`{ ...init.headers, Authorization }`),
+    // which keeps nothing of a `Headers`. The names the client sets are
+    // spelled as that package spells them; the `headers` option's come
+    // lowercase, as `Headers` gives them.
+    const headers: Record<string, string> = {};
     // [spec] "User agents may set (`Accept`, `text/event-stream`) in request's header list."
-    if (!headers.has('accept')) headers.set('accept', 'text/event-stream');
+    if (!given.has('accept')) headers.Accept = 'text/event-stream';
+    for (const [name, value] of given) headers[name] = value;
     // [spec] reestablish step 5.3: "If the EventSource object's last event ID
     // string is not the empty string, then: … Set (`Last-Event-ID`,
     // lastEventIDValue) in request's header list." (On the first request too
-    // when the `lastEventId` option is given.)
+    // when the `lastEventId` option is given.) "Set" replaces a given one.
     const lastEventId = this.#parser.lastEventId;
-    if (lastEventId !== '') headers.set('last-event-id', utf8ByteString(lastEventId));
-    const init: RequestInit = {
+    if (lastEventId !== '') {
+      delete headers['last-event-id'];
+      headers['Last-Event-ID'] = utf8ByteString(lastEventId);
+    }
+    const init: FetchInit = {
       method: options.method,
       headers,
       signal,

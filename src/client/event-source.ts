@@ -240,3 +240,13 @@ for (const [name, value] of [
     });
   }
 }
+
+// The `eventsource` package's marker for "the `fetch` option is honoured"
+// (code written for it checks the symbol before passing a custom fetch to
+// whatever EventSource it was given); declared as that package declares it.
+Object.defineProperty(EventSource, Symbol.for('eventsource.supports-fetch-override'), {
+  value: true,
+  writable: false,
+  enumerable: false,
+  configurable: false,
+});

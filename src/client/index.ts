@@ -7,6 +7,7 @@ export type {
   BodyOption,
   ClientTimers,
   EventSourceOptions,
+  FetchInit,
   FetchLike,
   HeadersOption,
   ReconnectOptions,

@@ -15,8 +15,16 @@ export type HeadersOption = HeadersInit | (() => HeadersInit | Promise<HeadersIn
 /** A request body that can be sent again on every reconnection (so not a stream). */
 export type BodyOption = Exclude<BodyInit, ReadableStream>;
 
+/**
+ * What the client passes to `fetch`. `headers` is a plain object, as the
+ * `eventsource` package passes it, so `{ ...init.headers, Authorization }`
+ * keeps `Accept` and `Last-Event-ID`: `Accept` and `Last-Event-ID` spelled
+ * so, the `headers` option's names in lowercase.
+ */
+export type FetchInit = RequestInit & { headers: Record<string, string> };
+
 /** The `fetch` the client calls: the global one, or any with the same shape. */
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+export type FetchLike = (url: string, init: FetchInit) => Promise<Response>;
 
 /**
  * Timers the client schedules with (the reconnection delay, stall detection,
@@ -92,7 +100,8 @@ export interface EventSourceOptions {
    * anything else (node-fetch's Node stream body, `body: null`, no `Response`)
    * fails the connection with `SSE_ERR_INVALID_RESPONSE` (no reconnection).
    * A `fetch` that throws or rejects counts as a network error
-   * (`SSE_ERR_NETWORK`): the client reconnects.
+   * (`SSE_ERR_NETWORK`): the client reconnects. `init.headers` is a plain
+   * object ({@link FetchInit}): spread it to add a header.
    * @default globalThis.fetch
    */
   fetch?: FetchLike | undefined;

@@ -116,6 +116,26 @@ export interface HubServerOptions extends MercureHandlerOptions {
    * @default undefined (not served)
    */
   flaskSse?: FlaskSseRouteOptions | undefined;
+  /**
+   * Active subscriptions ([spec] Active Subscriptions) on the created hub:
+   * every subscription created or terminated is announced as a private
+   * update of type `mercure`, the subscription API answers at
+   * `{path}/subscriptions`, and the protected resource metadata says
+   * `mercure_subscriptions: true`. On Redis every process lists every
+   * process's subscriptions. A given `hub` brings its own setting
+   * (`createHub({ subscriptions: { hubPath } })`).
+   *
+   * @default false
+   */
+  subscriptions?: boolean | undefined;
+  /**
+   * With `subscriptions`, on Redis: how often each process renews its lease,
+   * in ms; a process that dies has its subscriptions announced inactive by a
+   * survivor within 3 × this.
+   *
+   * @default 1000
+   */
+  subscriptionsLeaseInterval?: number | undefined;
 }
 
 /** A running (or ready to run) hub server. */
@@ -145,7 +165,18 @@ export interface HubServer {
 
 function hubOptionsFrom(options: HubServerOptions): HubOptions {
   const maxTopics = options.maxTopics ?? DEFAULT_MAX_TOPICS;
+  const logger = options.logger;
   return {
+    subscriptions:
+      options.subscriptions === true
+        ? {
+            hubPath: options.path ?? DEFAULT_HUB_PATH,
+            leaseInterval: options.subscriptionsLeaseInterval,
+            onError: (error) => {
+              logger?.warn({ err: error }, 'active subscriptions: a change was not announced');
+            },
+          }
+        : undefined,
     historySize: options.historySize,
     historyBytes: options.historyBytes,
     maxSubscribers: options.maxSubscribers,
@@ -169,6 +200,15 @@ function hubOptionsFrom(options: HubServerOptions): HubOptions {
  * @throws {SseError} `SSE_ERR_INVALID_OPTION` naming the option.
  */
 export function createHubServer(options: HubServerOptions = {}): HubServer {
+  if (options.hub !== undefined && options.subscriptions === true) {
+    if (options.hub.activeSubscriptions === undefined) {
+      throw new SseError(
+        'SSE_ERR_INVALID_OPTION',
+        '"subscriptions" applies to the hub createHubServer() creates: create the given hub with createHub({ subscriptions: { hubPath } })',
+        { field: 'subscriptions' },
+      );
+    }
+  }
   const hub = options.hub ?? createHub(hubOptionsFrom(options));
   const logger: Logger | undefined = options.logger;
   const transport = hub.transport;
@@ -207,7 +247,11 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
   if (mercure.settings.protocol !== '0.x') {
     routes.set(
       protectedResourcePath(hubPath),
-      protectedResourceRoute(mercure.settings, hubPath, () => false),
+      protectedResourceRoute(
+        mercure.settings,
+        hubPath,
+        () => hub.activeSubscriptions !== undefined,
+      ),
     );
   }
   const preflights = new Map<string, Route>();
@@ -234,6 +278,7 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
     preflights,
     webUi: (options.webUi ?? true) ? createWebUi() : undefined,
     logger,
+    subscriptionApi: hub.activeSubscriptions !== undefined,
     closing: isClosing,
   });
 

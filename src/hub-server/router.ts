@@ -17,6 +17,7 @@ import { dropConnection, nodeRequestView } from '../mercure/answer-node.js';
 import { redactTarget, type MercureHandler } from '../mercure/handler.js';
 import { sendError } from '../mercure/node-reply.js';
 import { hostProblem } from '../mercure/subscribe-request.js';
+import { isSubscriptionApiPath } from '../mercure/subscription-api.js';
 import type { NodeSseRequest, NodeSseResponse } from '../response/adapters/node-http.js';
 import { splitTarget } from '../response/request-target.js';
 import type { Route } from './routes/route.js';
@@ -31,6 +32,8 @@ export interface RouterOptions {
   /** Serves the dashboard's files; `false` when `path` is not one of them. */
   readonly webUi: ((path: string, res: NodeSseResponse, head: boolean) => boolean) | undefined;
   readonly logger: Logger | undefined;
+  /** Serve the subscription API (`{hubPath}/subscriptions…`, through `mercure`). @default false */
+  readonly subscriptionApi?: boolean | undefined;
   closing(): boolean;
 }
 
@@ -53,6 +56,10 @@ export function createRouter(
     if (path === hubPath) {
       if (options.closing() && method === 'GET') dropConnection(req);
       else mercure(req, res);
+      return;
+    }
+    if (options.subscriptionApi && isSubscriptionApiPath(path, hubPath)) {
+      mercure(req, res);
       return;
     }
     const handler = routes.get(path);

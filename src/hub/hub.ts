@@ -16,6 +16,7 @@
  */
 import { SseError, isSseError } from '../protocol/sse-error.js';
 import type { SseCloseListener, SseStream } from '../response/sse-stream.js';
+import { ActiveSubscriptions, HUB_EVENT_TYPE } from './active-subscriptions.js';
 import { checkTopics, createUpdate, encodeUpdate } from './create-update.js';
 import { hubError } from './errors.js';
 import { FlushQueue } from './flush-queue.js';
@@ -26,6 +27,7 @@ import { StreamSubscriber, type DisconnectReason, type Subscriber } from './subs
 import { Subscription } from './subscription.js';
 import type { HubStats, MutableStats } from './hub-stats.js';
 import { SubscriberIndex } from './subscriber-index.js';
+import { MemorySubscriptionRegistry, type SubscriptionDocument } from './subscription-registry.js';
 import type { Position, PublishInput, SubscribeInput, Transport, Update } from './types.js';
 
 /**
@@ -72,6 +74,7 @@ export class Hub {
   };
   readonly #unsubscribe: () => void;
   readonly #replayHost: ReplayHost;
+  readonly #active: ActiveSubscriptions | undefined;
   #seq = 0;
   #closed = false;
   readonly #removeSubscription = (subscriber: Subscriber, reason: DisconnectReason): void => {
@@ -103,6 +106,28 @@ export class Hub {
     this.#unsubscribe = this.transport.subscribe((update, position) => {
       this.#fanOut(update, position);
     });
+    const subscriptions = this.#options.subscriptions;
+    this.#active =
+      subscriptions === undefined
+        ? undefined
+        : new ActiveSubscriptions({
+            hubPath: subscriptions.hubPath,
+            registry:
+              this.transport.subscriptionRegistry?.({
+                leaseInterval: subscriptions.leaseInterval,
+                onError: subscriptions.onError,
+              }) ?? new MemorySubscriptionRegistry(),
+            publish: (document) => this.#publishOwn(document),
+            onError: subscriptions.onError,
+          });
+  }
+
+  /**
+   * Active subscriptions ([spec] Active Subscriptions), when the
+   * `subscriptions` option is on: the list the subscription API serves.
+   */
+  get activeSubscriptions(): ActiveSubscriptions | undefined {
+    return this.#active;
   }
 
   /** Resolved options (for the HTTP layer and the standalone server). */
@@ -204,6 +229,7 @@ export class Hub {
       this.#removeSubscription,
     );
     const upTo = this.#register(subscription);
+    this.#active?.joined(subscription);
     beginReplay(this.#replayHost, subscription, input.lastEventId, upTo).then(
       ({ lastEventId, start }) => {
         subscription.markReady({ lastEventId });
@@ -267,6 +293,9 @@ export class Hub {
         // stream) holds only the hub and the subscriber.
         stream.on('close', Hub.#closeListener(this, subscriber));
         if (stream.closed) return;
+        // Announced once it has a stream ([spec] "every time a subscription
+        // is created"): a request refused before that never existed.
+        this.#active?.joined(subscriber);
         void runReplay(this.#replayHost, this.#room, subscriber, replay);
       },
       cancel: () => {
@@ -310,6 +339,9 @@ export class Hub {
     }
     this.#queue.close();
     this.#room.close();
+    // The last announcements (this process's subscribers left) go out
+    // before the transport closes.
+    await this.#active?.close();
     this.#unsubscribe();
     await this.transport.close();
   }
@@ -348,6 +380,27 @@ export class Hub {
     subscriber.closed = true;
     subscriber.held = undefined;
     this.#stats.disconnects[reason]++;
+    this.#active?.left(subscriber);
+  }
+
+  /**
+   * A subscription event: private, type `mercure`, its document as `data`
+   * ([spec] Subscription Events). Dispatched even while the hub closes (its
+   * subscribers' departures), and not bounded by the publish limits (a
+   * matcher may be longer, encoded, than a published topic may be).
+   */
+  #publishOwn(document: SubscriptionDocument): Promise<void> {
+    const { update, frame } = createUpdate(
+      { topics: document.id, data: JSON.stringify(document), type: HUB_EVENT_TYPE, private: true },
+      {
+        maxTopicsPerUpdate: 1,
+        maxTopicLength: Number.MAX_SAFE_INTEGER,
+        maxDataBytes: Number.MAX_SAFE_INTEGER,
+      },
+      this.#options.generateId,
+    );
+    this.#frames.set(update, frame);
+    return this.transport.dispatch(update);
   }
 
   #frameOf(update: Update): Buffer {

@@ -17,7 +17,20 @@
 export { Hub, createHub } from './hub.js';
 export type { PreparedSubscriber } from './hub.js';
 export type { HubStats } from './hub-stats.js';
-export type { HubOptions } from './options.js';
+export type { HubOptions, SubscriptionsOptions } from './options.js';
+export {
+  ActiveSubscriptions,
+  encodeSegment,
+  HUB_EVENT_TYPE,
+  LEGACY_MATCH_TYPE,
+} from './active-subscriptions.js';
+export { MemorySubscriptionRegistry } from './subscription-registry.js';
+export type {
+  RegistryEvents,
+  SubscriptionDocument,
+  SubscriptionRegistry,
+  SubscriptionRegistryOptions,
+} from './subscription-registry.js';
 export { DEFAULT_HUB_MAX_BUFFERED_BYTES } from './options.js';
 export type { HubErrorCode } from './errors.js';
 export { Subscription } from './subscription.js';

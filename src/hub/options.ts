@@ -95,6 +95,33 @@ export interface HubOptions {
    * @default undefined (none; clients keep their default)
    */
   retry?: number | undefined;
+  /**
+   * Active subscriptions ([spec] Active Subscriptions): every subscription
+   * created or terminated is announced as a private update of type
+   * `mercure` on `{hubPath}/subscriptions/{match_type}/{match}/{subscriber}`,
+   * and listed (`hub.activeSubscriptions.list()`, served by the subscription
+   * API of `ssehub/mercure`). On a transport shared by several processes
+   * (Redis), every process lists every process's subscriptions.
+   *
+   * @default false
+   */
+  subscriptions?: boolean | SubscriptionsOptions | undefined;
+}
+
+/** Options of active subscriptions (see {@link HubOptions.subscriptions}). */
+export interface SubscriptionsOptions {
+  /** The path of the hub's URL: the prefix of the topics. @default '/.well-known/mercure' */
+  hubPath?: string | undefined;
+  /**
+   * How often a process renews its lease on a shared registry (Redis), in
+   * ms: a process that dies is reaped, and its subscriptions announced
+   * inactive by a survivor, within 3 × this.
+   *
+   * @default 1000
+   */
+  leaseInterval?: number | undefined;
+  /** Told when the registry or an announcement failed. @default a no-op */
+  onError?: ((error: unknown) => void) | undefined;
 }
 
 export const DEFAULT_HUB_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
@@ -112,6 +139,9 @@ export interface ResolvedHubOptions {
   readonly maxSubscribers: number;
   readonly generateId: () => string;
   readonly retry: number | undefined;
+  /** Active subscriptions, when on. */
+  readonly subscriptions:
+    { hubPath: string; leaseInterval: number; onError: (error: unknown) => void } | undefined;
 }
 
 function defaultGenerateId(): string {
@@ -173,5 +203,29 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     maxSubscribers: positiveInteger('maxSubscribers', options.maxSubscribers, 100_000),
     generateId: options.generateId ?? defaultGenerateId,
     retry: options.retry,
+    subscriptions: resolveSubscriptions(options.subscriptions),
+  };
+}
+
+function resolveSubscriptions(
+  value: HubOptions['subscriptions'],
+): ResolvedHubOptions['subscriptions'] {
+  if (value === undefined || value === false) return undefined;
+  if (value !== true && (typeof (value as unknown) !== 'object' || (value as unknown) === null)) {
+    throw new SseError('SSE_ERR_INVALID_OPTION', '"subscriptions" must be a boolean or an object', {
+      field: 'subscriptions',
+    });
+  }
+  const options = value === true ? {} : value;
+  const hubPath = options.hubPath ?? '/.well-known/mercure';
+  if (typeof hubPath !== 'string' || !hubPath.startsWith('/')) {
+    throw new SseError('SSE_ERR_INVALID_OPTION', '"subscriptions.hubPath" must start with "/"', {
+      field: 'subscriptions.hubPath',
+    });
+  }
+  return {
+    hubPath,
+    leaseInterval: positiveInteger('subscriptions.leaseInterval', options.leaseInterval, 1000),
+    onError: options.onError ?? (() => undefined),
   };
 }

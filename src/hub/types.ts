@@ -10,6 +10,7 @@
  *
  * @see https://github.com/dunglas/mercure/blob/v0.24.2/spec/mercure.md
  */
+import type { SubscriptionRegistry, SubscriptionRegistryOptions } from './subscription-registry.js';
 
 /** One update, as stored in history and delivered to subscribers. Immutable. */
 export interface Update {
@@ -51,6 +52,14 @@ export interface SubscriberClaims {
   readonly subscribe?: readonly string[] | undefined;
   /** Free-form data about the subscriber (Mercure `mercure.payload`). */
   readonly payload?: unknown;
+  /**
+   * The payload of one subscription, by its selector, when it depends on the
+   * selector (Mercure 1.0: the first `subscribe` authorization detail matching
+   * the subscription's matcher). Shown by active subscriptions.
+   *
+   * @default () => payload
+   */
+  readonly payloadFor?: ((selector: string) => unknown) | undefined;
 }
 
 /** What `hub.subscribe()` takes. */
@@ -191,6 +200,12 @@ export interface Transport {
    * it leaves it out.
    */
   appendLatency?(): TransportLatency;
+  /**
+   * Optional: a list of active subscriptions shared by every process on this
+   * transport (Redis), for a hub with `subscriptions` on. A transport that
+   * serves one process leaves it out: the hub keeps the list in memory.
+   */
+  subscriptionRegistry?(options: SubscriptionRegistryOptions): SubscriptionRegistry;
 }
 
 /**

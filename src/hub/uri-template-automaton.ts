@@ -46,6 +46,9 @@
  *
  * Size: one construction per operator of RFC 6570 §3.2, side by side so
  * they can be read against the spec's table (Appendix A).
+ *
+ * Size: one construction per operator shape of RFC 6570 Appendix A, each
+ * small, sharing the builder's state; the matcher that runs it is apart.
  */
 import {
   OPERATORS,

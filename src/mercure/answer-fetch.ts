@@ -12,6 +12,7 @@ import { createFetchSseStream, type FetchRequestLike } from '../response/adapter
 import type { SseHeaders } from '../response/options.js';
 import { SSE_HEADERS } from '../response/response-headers.js';
 import { REFUSAL_HEADERS, refusalBody, type Refusal } from './refusal.js';
+import { readFetchFormBody } from './form-body.js';
 import type { RequestView } from './subscribe-request.js';
 import {
   startSubscription,
@@ -21,7 +22,10 @@ import {
 
 /** A Fetch request as the subscribe core sees it. */
 export function fetchRequestView(
-  request: FetchRequestLike & { readonly method?: string },
+  request: FetchRequestLike & {
+    readonly method?: string;
+    readonly body?: ReadableStream<Uint8Array> | null;
+  },
 ): RequestView {
   return {
     method: request.method ?? 'GET',
@@ -29,6 +33,7 @@ export function fetchRequestView(
     header: (name) => request.headers.get(name) ?? undefined,
     raw: request,
     origin: URL.canParse(request.url) ? new URL(request.url).origin : undefined,
+    readForm: (maxBytes) => readFetchFormBody(request, maxBytes),
   };
 }
 

@@ -13,6 +13,7 @@ import {
 } from '../response/adapters/node-http.js';
 import type { SseHeaders } from '../response/options.js';
 import type { SseStream } from '../response/sse-stream.js';
+import { readFormBody } from './form-body.js';
 import { REFUSAL_HEADERS, refusalBody, type Refusal } from './refusal.js';
 import type { RequestView } from './subscribe-request.js';
 import { startSubscription, type SubscribeOutcome } from './subscribe-core.js';
@@ -33,6 +34,7 @@ export function nodeRequestView(req: NodeSseRequest, raw: unknown = req): Reques
     raw,
     hostLines: hostLinesOf(req.rawHeaders),
     origin: originOf(req),
+    readForm: (maxBytes) => readFormBody(req, maxBytes),
   };
 }
 

@@ -23,7 +23,7 @@ import type { NodeSseRequest } from '../response/index.js';
 /** Request headers a Mercure client sends. */
 export const CORS_ALLOWED_HEADERS = 'Authorization, Last-Event-ID, Content-Type, Cache-Control';
 /** Methods of the hub endpoint. */
-export const CORS_ALLOWED_METHODS = 'GET, POST, OPTIONS';
+export const CORS_ALLOWED_METHODS = 'GET, QUERY, POST, OPTIONS';
 /**
  * Response headers a cross-origin `fetch()` client may read: the resume
  * cursors of both dialects, and `Link` ([spec] 1.0: a hub serving

@@ -20,18 +20,26 @@ const FORM_TYPE = 'application/x-www-form-urlencoded';
  * @throws {HttpError} 415 naming the expected type.
  */
 export function checkFormContentType(req: NodeSseRequest): void {
-  const header = req.headers['content-type'];
-  const type = header?.split(';', 1)[0]?.trim().toLowerCase();
+  checkFormHeaders((name) => {
+    const value = req.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  });
+}
+
+/** {@link checkFormContentType} on any request's headers (by lower-case name). */
+export function checkFormHeaders(header: (name: string) => string | undefined): void {
+  const contentType = header('content-type');
+  const type = contentType?.split(';', 1)[0]?.trim().toLowerCase();
   if (type !== FORM_TYPE) {
     throw new HttpError(
       415,
-      header === undefined
+      contentType === undefined
         ? `missing Content-Type: expected "${FORM_TYPE}"`
-        : `unsupported Content-Type "${header}": expected "${FORM_TYPE}"`,
+        : `unsupported Content-Type "${contentType}": expected "${FORM_TYPE}"`,
       { accept: FORM_TYPE },
     );
   }
-  const encoding = req.headers['content-encoding'];
+  const encoding = header('content-encoding');
   if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
     throw new HttpError(415, `unsupported Content-Encoding "${encoding}"`);
   }
@@ -89,4 +97,36 @@ export async function readFormBody(
     req.on('error', onError);
   });
   return new URLSearchParams(body.toString('utf8'));
+}
+
+/**
+ * {@link readFormBody} for a Fetch `Request`: reads its body stream within
+ * `maxBytes` (413 past it, `Content-Length` checked first).
+ */
+export async function readFetchFormBody(
+  request: {
+    readonly headers: { get(name: string): string | null };
+    readonly body?: ReadableStream<Uint8Array> | null;
+  },
+  maxBytes: number,
+): Promise<URLSearchParams> {
+  const declared = request.headers.get('content-length');
+  const refuse = (): HttpError => new HttpError(413, `request body exceeds ${maxBytes} bytes`);
+  if (declared !== null && Number(declared) > maxBytes) throw refuse();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body?.getReader();
+  if (reader !== undefined) {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel().catch(() => undefined);
+        throw refuse();
+      }
+      chunks.push(value);
+    }
+  }
+  return new URLSearchParams(Buffer.concat(chunks, size).toString('utf8'));
 }

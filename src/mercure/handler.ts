@@ -21,6 +21,7 @@ import { answerRaw, rawRequestView } from './answer-raw.js';
 import { corsHeaders, CORS_ALLOWED_METHODS, isPreflight, preflightHeaders } from './cors.js';
 import type { HubEndpoint } from './hub-endpoint.js';
 import { jwtAuthorizer } from './jwt-authorizer.js';
+import { challenge, tokenRequired, type RequestPlace } from './mercure-auth.js';
 import {
   resolveMercureOptions,
   type MercureHandlerOptions,
@@ -28,9 +29,14 @@ import {
 } from './options.js';
 import { createPublishHandler } from './publish.js';
 import { HttpError, refusalFor, type Refusal } from './refusal.js';
-import { sendError } from './node-reply.js';
+import { sendBody, sendError } from './node-reply.js';
 import { planSubscription, type SubscribePolicy } from './subscribe-core.js';
-import type { RequestView } from './subscribe-request.js';
+import { hubUrlOf, type RequestView } from './subscribe-request.js';
+import {
+  answerSubscriptionApi,
+  isSubscriptionApiPath,
+  type SubscriptionApiContext,
+} from './subscription-api.js';
 
 /** A request handler; `next` (middleware style) gets requests for other paths. */
 export interface MercureHandler {
@@ -106,8 +112,69 @@ export function createMercureHandler(
     return outcome;
   }
 
+  const placeOf = (view: RequestView): RequestPlace => ({
+    header: view.header,
+    query: splitTarget(view.url).query,
+    hubUrl: hubUrlOf(view),
+  });
+  const api: SubscriptionApiContext | undefined =
+    hub.activeSubscriptions === undefined || hub.transport === undefined
+      ? undefined
+      : {
+          hub: { activeSubscriptions: hub.activeSubscriptions, transport: hub.transport },
+          hubPath: resolved.path,
+          authorize,
+          tokenRequired: (view) =>
+            tokenRequired(
+              resolved,
+              placeOf(view),
+              `missing token: send "Authorization: Bearer <jwt>" or the "${resolved.cookieName}" cookie`,
+            ),
+          forbidden: (view, error) => challenge(resolved, placeOf(view), error),
+        };
+
+  /** `GET`/`HEAD` on the subscription API ([spec] Subscription API). */
+  function serveApi(
+    req: NodeSseRequest,
+    res: NodeSseResponse,
+    view: RequestView,
+    context: SubscriptionApiContext,
+    cors: OutgoingHttpHeaders,
+  ): void {
+    const method = req.method ?? 'GET';
+    if (method === 'OPTIONS') {
+      const headers = isPreflight(req) ? preflightHeaders(resolved.cors, req) : undefined;
+      res.writeHead(204, headers ?? { ...cors, allow: 'GET, HEAD, OPTIONS' });
+      res.end();
+      return;
+    }
+    const answering =
+      method === 'GET' || method === 'HEAD'
+        ? answerSubscriptionApi(view, context)
+        : Promise.reject(
+            new HttpError(405, `method ${method} not allowed: use GET`, {
+              allow: 'GET, HEAD, OPTIONS',
+            }),
+          );
+    answering.then(
+      (answer) => {
+        const { 'content-type': type = 'application/json', ...headers } = answer.headers;
+        sendBody(res, answer.status, type, answer.body, { ...cors, ...headers }, method === 'HEAD');
+      },
+      (error: unknown) => {
+        const refusal = { ...refusalFor(error), transient: false };
+        report(view, refusal);
+        writeNodeRefusal(res, refusal, cors);
+      },
+    );
+  }
+
   const handler = (req: NodeSseRequest, res: NodeSseResponse, next?: (error?: unknown) => void) => {
     const { path } = splitTarget(req.url);
+    if (api !== undefined && isSubscriptionApiPath(path, resolved.path)) {
+      serveApi(req, res, nodeRequestView(req), api, corsHeaders(resolved.cors, req));
+      return;
+    }
     if (path !== resolved.path) {
       if (next !== undefined) next();
       else sendError(res, 404, `not found: ${path}`);
@@ -121,7 +188,7 @@ export function createMercureHandler(
       res.end();
       return;
     }
-    if (req.method === 'GET') {
+    if (req.method === 'GET' || req.method === 'QUERY') {
       void subscribe(view, cors).then(
         (outcome) => {
           answerNode(req, res, outcome, cors, logger);
@@ -138,7 +205,7 @@ export function createMercureHandler(
       req.method === 'POST'
         ? publish(req, res, splitTarget(req.url).query, cors)
         : Promise.reject(
-            new HttpError(405, `method ${String(req.method)} not allowed: use GET or POST`, {
+            new HttpError(405, `method ${String(req.method)} not allowed: use GET, QUERY or POST`, {
               allow: CORS_ALLOWED_METHODS,
             }),
           );

@@ -5,4 +5,6 @@
  */
 import type { Hub } from '../hub/index.js';
 
-export type HubEndpoint = Pick<Hub, 'publish' | 'validate' | 'prepare' | 'options'>;
+export type HubEndpoint = Pick<Hub, 'publish' | 'validate' | 'prepare' | 'options'> &
+  // The subscription API, when the hub has active subscriptions on.
+  Partial<Pick<Hub, 'activeSubscriptions' | 'transport'>>;

@@ -18,8 +18,13 @@ export { HttpError, refusalFor, httpStatusForError } from './refusal.js';
 export type { Refusal } from './refusal.js';
 export { signToken } from './sign-token.js';
 export type { SignTokenOptions } from './sign-token.js';
+export { signAccessToken } from './sign-access-token.js';
+export type { GrantMatcher, SignAccessTokenOptions } from './sign-access-token.js';
 export { serveHub, serveHubFastify, serveHubFetch } from './serve-hub.js';
 export type { FastifyReplyForHub, FastifyRequestForHub, ServeHubOptions } from './serve-hub.js';
+export { serveSubscriptions, serveSubscriptionsFetch } from './serve-subscriptions.js';
+export type { ServeSubscriptionsOptions } from './serve-subscriptions.js';
+export { isSubscriptionApiPath, SUBSCRIPTIONS_CONTENT_TYPE } from './subscription-api.js';
 export { planSubscription, startSubscription, SUBSCRIBE_CACHE_CONTROL } from './subscribe-core.js';
 export type {
   AuthorizeHook,

@@ -13,9 +13,10 @@
  * @see https://github.com/dunglas/mercure/blob/main/spec/mercure.md#authorization
  * @see https://github.com/dunglas/mercure/blob/v0.24.2/spec/mercure.md#authorization
  */
-import { matcherSelector } from '../hub/selector-key.js';
+import { matcherSelector, selectorValue } from '../hub/selector-key.js';
 import { splitTarget } from '../response/request-target.js';
 import type { JwtKey } from './jwt-key.js';
+import { subscriptionPayload } from './authorization-details.js';
 import { authenticate, tokenRequired, type AuthSettings } from './mercure-auth.js';
 import { resolveMercureOptions, type MercureHandlerOptions } from './options.js';
 import type { AuthorizeHook } from './subscribe-core.js';
@@ -55,6 +56,10 @@ export function jwtAuthorizer(settings: JwtAuthorizerSettings): AuthorizeHook {
       ),
       payload: token.details.find((detail) => detail.subscribe && detail.payload !== undefined)
         ?.payload,
+      // [spec] Payloads: the first `subscribe` detail matching the
+      // subscription's own matcher, read as a topic.
+      payloadFor: (selector: string) =>
+        subscriptionPayload(token.details, selectorValue(selector)).payload,
       expiresAt: token.expiresAt,
     };
   };

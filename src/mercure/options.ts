@@ -4,6 +4,9 @@
  * (`publisher_jwt`, `subscriber_jwt`, `anonymous`, `cors_origins`,
  * `publish_origins`, `cookie_name`, `heartbeat`) in camelCase.
  *
+ * Size: one declaration per option with its default and doc (the public
+ * API's reference), then their checks; splitting would scatter one table.
+ *
  * @see https://github.com/dunglas/mercure/blob/v0.24.2/docs/hub/config.md
  */
 import type { Logger } from 'pino';

@@ -30,6 +30,10 @@ function decodeUnreserved(path: string): string {
   );
 }
 
+function withoutDotSegments(path: string): string {
+  return new URL(`http://h.invalid${path}`).pathname;
+}
+
 /** Does `topic` address the hub's reserved namespace (the hub URL, or below it)? */
 export function addressesReservedNamespace(topic: string, hubUrl: string): boolean {
   let hub: URL;
@@ -40,9 +44,12 @@ export function addressesReservedNamespace(topic: string, hubUrl: string): boole
   } catch {
     return false; // not a URL reference: not in the namespace
   }
-  if (target.origin !== hub.origin) return false;
-  const path = decodeUnreserved(target.pathname);
-  const base = decodeUnreserved(hub.pathname).replace(/\/$/, '');
+  // An opaque path (`urn:…`, `mailto:…`) names no hub path.
+  if (!target.pathname.startsWith('/')) return false;
+  // [spec] "regardless of scheme or authority"; decoding may form new
+  // dot-segments (`%2E%2E`), so they are removed again after it.
+  const path = withoutDotSegments(decodeUnreserved(target.pathname));
+  const base = withoutDotSegments(decodeUnreserved(hub.pathname)).replace(/\/$/, '');
   return path === base || path.startsWith(`${base}/`);
 }
 
@@ -51,11 +58,19 @@ function refuse(field: string, message: string): SseError {
 }
 
 /**
+ * `rules`: `all` (1.0 and both modes), or `hub-events` (0.x mode with active
+ * subscriptions on: only what keeps a publisher from forging the hub's
+ * subscription events, the reserved namespace and the `mercure` type).
+ *
  * @throws {SseError} `SSE_ERR_INVALID_FIELD` (400) naming the field.
  */
-export function checkPublicationRules(update: Update, hubUrl: string): void {
+export function checkPublicationRules(
+  update: Update,
+  hubUrl: string,
+  rules: 'all' | 'hub-events' = 'all',
+): void {
   for (const topic of update.topics) {
-    if (topic === '*') throw refuse('topic', '"topic" must not be "*"');
+    if (rules === 'all' && topic === '*') throw refuse('topic', '"topic" must not be "*"');
     if (addressesReservedNamespace(topic, hubUrl)) {
       throw refuse('topic', `"topic" must not be in the hub's reserved namespace (${hubUrl})`);
     }

@@ -111,6 +111,10 @@ export function createPublishHandler(
     // update the hub would refuse anyway.
     const update = hub.validate(readPublishForm(form));
     if (options.protocol !== '0.x') checkPublicationRules(update, place.hubUrl);
+    // Pre-1.0 publishers may not forge the hub's subscription events either.
+    else if (hub.activeSubscriptions !== undefined) {
+      checkPublicationRules(update, place.hubUrl, 'hub-events');
+    }
     if (found.dialect === '0.x') authorizePublish(found.token, update.topics);
     else if (!grantsPublish(found.token.details, update.topics)) {
       // [spec] "the hub MUST NOT dispatch the update … and MUST return a 403

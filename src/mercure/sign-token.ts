@@ -49,23 +49,29 @@ export async function signToken(options: SignTokenOptions): Promise<string> {
   const jwt = new SignJWT({ ...options.claims, mercure })
     .setProtectedHeader({ alg, typ: 'JWT' })
     .setIssuedAt();
-  const expiresIn = options.expiresIn;
-  if (expiresIn !== undefined) {
-    const span =
-      typeof expiresIn === 'number' || /^-?\d+$/.test(expiresIn) ? `${expiresIn}s` : expiresIn;
-    try {
-      if (typeof expiresIn === 'number' && !Number.isFinite(expiresIn)) {
-        throw new TypeError('not a finite number');
-      }
-      // A span is counted from now; a negative one ("-1h") mints an expired token.
-      jwt.setExpirationTime(span);
-    } catch (cause) {
-      throw new SseError(
-        'SSE_ERR_INVALID_OPTION',
-        `"expiresIn" must be a number of seconds or a span like "30m", "1h", "7d", got ${JSON.stringify(expiresIn)}`,
-        { field: 'expiresIn', cause },
-      );
-    }
-  }
+  if (options.expiresIn !== undefined) setLifetime(jwt, options.expiresIn);
   return jwt.sign(key);
+}
+
+/**
+ * Sets `exp` from a lifetime: seconds, or a span (`'30m'`, `'1h'`, `'7d'`),
+ * counted from now; negative (`-60`, `'-1h'`) for an expired token (tests).
+ *
+ * @throws {SseError} `SSE_ERR_INVALID_OPTION` naming `expiresIn`.
+ */
+export function setLifetime(jwt: SignJWT, expiresIn: number | string): void {
+  const span =
+    typeof expiresIn === 'number' || /^-?\d+$/.test(expiresIn) ? `${expiresIn}s` : expiresIn;
+  try {
+    if (typeof expiresIn === 'number' && !Number.isFinite(expiresIn)) {
+      throw new TypeError('not a finite number');
+    }
+    jwt.setExpirationTime(span);
+  } catch (cause) {
+    throw new SseError(
+      'SSE_ERR_INVALID_OPTION',
+      `"expiresIn" must be a number of seconds or a span like "30m", "1h", "7d", got ${JSON.stringify(expiresIn)}`,
+      { field: 'expiresIn', cause },
+    );
+  }
 }

@@ -28,6 +28,7 @@ import { SseError } from '../protocol/sse-error.js';
 import { encodeHeaderValue } from '../response/last-event-id.js';
 import type { SseHeaders, SseStreamOptions } from '../response/options.js';
 import type { SseStream } from '../response/sse-stream.js';
+import { checkFormHeaders } from './form-body.js';
 import type { MercureProtocol } from './options.js';
 import { HttpError, refusalFor, type Refusal } from './refusal.js';
 import {
@@ -120,6 +121,29 @@ function unauthorized(): SseError {
   return new SseError('SSE_ERR_UNAUTHORIZED', 'unauthorized: valid credentials are required');
 }
 
+/**
+ * [spec] Subscription, 1.0: a `QUERY` request carries the parameters in an
+ * `application/x-www-form-urlencoded` body (415 otherwise). The body holds
+ * selectors only, so it is bounded by what they may take: as many as a
+ * subscription may have, each as long as a topic may be, percent-encoded
+ * (413 past it). Not a pre-1.0 method: 405 in `0.x` mode.
+ */
+async function withQueryBody(
+  hub: SubscribeHub,
+  view: RequestView,
+  protocol: MercureProtocol,
+): Promise<RequestView> {
+  if (protocol === '0.x' || view.readForm === undefined) {
+    throw new HttpError(405, 'method QUERY not allowed: use GET or POST', {
+      allow: 'GET, POST, OPTIONS',
+    });
+  }
+  checkFormHeaders(view.header);
+  const { maxTopicsPerSubscription, maxTopicLength } = hub.options;
+  const maxBytes = maxTopicsPerSubscription * (maxTopicLength * 3 + 32) + 4096;
+  return { ...view, body: await view.readForm(maxBytes) };
+}
+
 /** Steps 1 to 4 (see the file comment). Never throws: failures are refusals. */
 export async function planSubscription(
   hub: SubscribeHub,
@@ -130,6 +154,7 @@ export async function planSubscription(
     const problem = hostProblem(view);
     if (problem !== undefined) throw new HttpError(400, problem);
     const protocol = policy.protocol ?? 'both';
+    if (view.method === 'QUERY') view = await withQueryBody(hub, view, protocol);
     const request = readSubscribeRequest(view, protocol);
     let claims = policy.claims;
     if (claims === undefined && policy.authorize !== undefined) {
@@ -141,7 +166,9 @@ export async function planSubscription(
       topics,
       lastEventId: request.lastEventId,
       claims:
-        claims === undefined ? undefined : { subscribe: claims.subscribe, payload: claims.payload },
+        claims === undefined
+          ? undefined
+          : { subscribe: claims.subscribe, payload: claims.payload, payloadFor: claims.payloadFor },
     });
     const { heartbeatInterval, maxBufferedBytes, retry } = hub.options;
     const headers: Record<string, string | number | readonly string[]> = {};

@@ -13,6 +13,8 @@
  *   ("…does not correspond to a matcher type supported by the hub … MUST be
  *   rejected with a 400"). In `0.x` mode they are unknown parameters.
  * - `both`: the union.
+ * - 1.0 and `both`: the `QUERY` method carries the same parameters in a form
+ *   body; the hub takes the union of query and body.
  *
  * Last event ID ([spec] Reconciliation): the `Last-Event-ID` header, else
  * the `last_event_id` query parameter (1.0), else `lastEventID` (pre-1.0;
@@ -59,6 +61,17 @@ export interface RequestView {
    * @default `http://` + the `Host` header
    */
   readonly origin?: string | undefined;
+  /**
+   * The form parameters of the request body, for a subscribe that carries
+   * them there (the `QUERY` method, [spec] Subscription).
+   */
+  readonly body?: URLSearchParams | undefined;
+  /**
+   * Reads the request body as form fields, at most `maxBytes` (413 past
+   * it), for a `QUERY` subscribe. Absent where the entry point cannot read
+   * bodies (the front door answers `GET` only).
+   */
+  readonly readForm?: ((maxBytes: number) => Promise<URLSearchParams>) | undefined;
 }
 
 /** The hub's URL as the client contacted it: origin + the request's path. */
@@ -120,7 +133,10 @@ export function readSubscribeRequest(
   const { query } = splitTarget(view.url);
   const topics: string[] = [];
   let hubUrl: string | undefined;
-  for (const [name, value] of query) {
+  // [spec] Subscription: with parameters in the body too, "the hub MUST then
+  // take the union of the two", and a subscription for every matcher in it.
+  const pairs = view.body === undefined ? query : [...query, ...view.body];
+  for (const [name, value] of pairs) {
     if (name === TOPIC_PARAM) {
       if (protocol === '1.0') {
         throw new SseError(
@@ -149,7 +165,13 @@ export function readSubscribeRequest(
   let lastEventId: string | undefined;
   if (header !== undefined) lastEventId = decodeHeaderValue(header);
   else {
-    if (protocol !== '0.x') lastEventId = nonEmpty(query.get(LAST_EVENT_ID_PARAM_1_0));
+    // [spec] "`last_event_id` is single-valued: if it appears in both, the hub
+    // MUST use the value from the query component".
+    if (protocol !== '0.x') {
+      lastEventId =
+        nonEmpty(query.get(LAST_EVENT_ID_PARAM_1_0)) ??
+        nonEmpty(view.body?.get(LAST_EVENT_ID_PARAM_1_0));
+    }
     if (protocol !== '1.0') {
       lastEventId ??=
         nonEmpty(query.get(LAST_EVENT_ID_PARAM)) ?? nonEmpty(query.get(LEGACY_LAST_EVENT_ID_PARAM));

@@ -130,6 +130,33 @@ void describe('ssehub listen', () => {
     assert.equal(await cli.stop('SIGTERM'), 0);
   });
 
+  void it('--match and --match-urlpattern subscribe with the Mercure 1.0 parameters', async () => {
+    const cli = listen([
+      hub.hubUrl,
+      '--match',
+      'urn:exact',
+      '--match-urlpattern',
+      '/books/:id',
+      '--json',
+      '--token',
+      await token({ subscribe: ['urn:none'] }),
+    ]);
+    await cli.stderrMatches(/connected to .*match=urn%3Aexact&match_urlpattern=%2Fbooks%2F%3Aid/);
+    for (const [topic, data] of [
+      ['urn:exact', 'exact'],
+      ['urn:exact/more', 'not exact'],
+      [`${hub.base}/books/7`, 'pattern'],
+    ]) {
+      await publish(hub.hubUrl, { topic: topic ?? '', data: data ?? '' }, await publisherToken());
+    }
+    const lines = await cli.stdoutLines(2);
+    assert.deepEqual(
+      lines.map((line) => (JSON.parse(line) as { data: string }).data),
+      ['exact', 'pattern'],
+    );
+    assert.equal(await cli.stop('SIGINT'), 0);
+  });
+
   void it('--last-event-id replays what followed that event', async () => {
     const topic = 'https://example.com/replay';
     for (const id of ['p-1', 'p-2', 'p-3']) {
@@ -178,7 +205,7 @@ void describe('ssehub listen', () => {
   void it('exits 2 on bad usage; --help exits 0', async () => {
     const noTopic = listen([], { SSEHUB_HUB_URL: hub.hubUrl });
     assert.equal(await within(noTopic.exited, 'exit', 15_000), 2);
-    assert.match(noTopic.stderr, /--topic is required/);
+    assert.match(noTopic.stderr, /--topic, --match or --match-urlpattern is required/);
     const badUrl = listen(['not-a-url']);
     assert.equal(await within(badUrl.exited, 'exit', 15_000), 2);
     assert.match(badUrl.stderr, /must be an absolute URL/);

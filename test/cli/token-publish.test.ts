@@ -114,8 +114,137 @@ void describe('ssehub token', () => {
     await jwtVerify(stdout.trim(), new TextEncoder().encode('!ChangeThisMercureHubJWTSecretKey!'));
   });
 
+  void test('--format at+jwt mints a Mercure 1.0 access token a hub with that issuer accepts', async () => {
+    const { code, stdout, stderr } = await cli([
+      'token',
+      '--format',
+      'at+jwt',
+      '--jwt-key',
+      SECRET,
+      '--issuer',
+      'https://issuer.test',
+      '--audience',
+      'https://hub.test/.well-known/mercure',
+      '--publish',
+      'https://example.com/books/1',
+      '--subscribe-urlpattern',
+      'https://example.com/books/:id',
+      '--payload',
+      '{"user":"alice"}',
+      '--subject',
+      'alice',
+    ]);
+    assert.equal(code, 0, stderr);
+    const { payload, protectedHeader } = await jwtVerify(
+      stdout.trim(),
+      new TextEncoder().encode(SECRET),
+      {
+        typ: 'at+jwt',
+        issuer: 'https://issuer.test',
+        audience: 'https://hub.test/.well-known/mercure',
+      },
+    );
+    assert.equal(protectedHeader.alg, 'HS256');
+    assert.equal(payload.sub, 'alice');
+    assert.equal(payload.mercure, undefined);
+    const inAnHour = Math.floor(Date.now() / 1000) + 3600;
+    assert.ok(Math.abs((payload.exp ?? 0) - inAnHour) < 10, 'expires in 1 h by default');
+    assert.deepEqual(payload.authorization_details, [
+      {
+        type: 'https://mercure.rocks/authorization-detail',
+        actions: ['publish'],
+        topics: [{ match: 'https://example.com/books/1' }],
+      },
+      {
+        type: 'https://mercure.rocks/authorization-detail',
+        actions: ['subscribe'],
+        topics: [{ match: 'https://example.com/books/:id', match_type: 'urlpattern' }],
+        payload: { user: 'alice' },
+      },
+    ]);
+
+    const hub = await startHub({
+      issuers: ['https://issuer.test'],
+      resourceIdentifier: 'https://hub.test/.well-known/mercure',
+    });
+    try {
+      const subscriber = new Subscriber(
+        `${hub.hubUrl}?match_urlpattern=${encodeURIComponent('https://example.com/books/:id')}`,
+        { bearer: stdout.trim() },
+      );
+      await subscriber.opened;
+      const published = await cli([
+        'publish',
+        '--hub',
+        hub.hubUrl,
+        '--token',
+        stdout.trim(),
+        '--topic',
+        'https://example.com/books/1',
+        '--data',
+        'private hello',
+        '--private',
+      ]);
+      assert.equal(published.code, 0, published.stderr);
+      const event = await within(subscriber.events.next(), 'the private update');
+      assert.equal(event.data, 'private hello');
+      subscriber.close();
+      const outside = await cli([
+        'publish',
+        '--hub',
+        hub.hubUrl,
+        '--token',
+        stdout.trim(),
+        '--topic',
+        'https://example.com/books/2',
+        '--data',
+        'x',
+      ]);
+      assert.equal(outside.code, 1);
+      assert.match(outside.stderr, /403/);
+    } finally {
+      await hub.close();
+    }
+  });
+
   for (const [name, args, message] of [
     ['no key', ['token', '--publish', '*'], /--jwt-key \(or --dev\) is required/],
+    [
+      'at+jwt without --issuer',
+      ['token', '--dev', '--format', 'at+jwt', '--audience', 'https://h/', '--publish', '*'],
+      /--format at\+jwt needs --issuer/,
+    ],
+    [
+      'at+jwt without --audience',
+      ['token', '--dev', '--format', 'at+jwt', '--issuer', 'https://i/', '--publish', '*'],
+      /--format at\+jwt needs --audience/,
+    ],
+    [
+      '--subscribe-urlpattern on a legacy token',
+      ['token', '--dev', '--subscribe-urlpattern', '/books/:id'],
+      /--subscribe-urlpattern needs --format at\+jwt/,
+    ],
+    [
+      'an unknown --format',
+      ['token', '--dev', '--format', 'jwt'],
+      /--format must be one of legacy, at\+jwt/,
+    ],
+    [
+      'an at+jwt payload that is not an object',
+      [
+        'token',
+        '--dev',
+        '--format',
+        'at+jwt',
+        '--issuer',
+        'https://i/',
+        '--audience',
+        'https://h/',
+        '--payload',
+        '[1]',
+      ],
+      /--payload must be a JSON object/,
+    ],
     [
       'a bad --expires-in',
       ['token', '--dev', '--expires-in', 'soon'],

@@ -138,6 +138,49 @@ void describe('compared with the eventsource package', () => {
     assert.deepEqual(theirs, ours);
   });
 
+  void it('pass init.headers to a custom fetch as a plain object: spreading it keeps Accept and Last-Event-ID', async () => {
+    type Init = RequestInit & { headers?: unknown };
+    // The pattern eventsource's README teaches for an Authorization header.
+    const withToken = (url: string | URL | Request, init?: Init): Promise<Response> =>
+      fetch(url, {
+        ...init,
+        headers: { ...(init?.headers as Record<string, string>), Authorization: 'Bearer t' },
+      });
+    const headersOf = async (make: () => Source): Promise<unknown[][]> => {
+      server.reset((_req, res, _seen, index) => {
+        sseHead(res);
+        if (index === 0) res.end('retry: 5\nid: 41\ndata: x\n\n');
+      });
+      const source = make();
+      const requests = [await server.arrivals.next(), await server.arrivals.next()];
+      source.close();
+      return requests.map(({ headers }) => [
+        headers.accept,
+        headers['last-event-id'],
+        headers.authorization,
+      ]);
+    };
+    const ours = await headersOf(() => new EventSource(server.url('/'), { fetch: withToken }));
+    const theirs = await headersOf(() => new Reference(server.url('/'), { fetch: withToken }));
+    assert.deepEqual(ours, [
+      ['text/event-stream', undefined, 'Bearer t'],
+      ['text/event-stream', '41', 'Bearer t'],
+    ]);
+    assert.deepEqual(theirs, ours);
+  });
+
+  void it('declare the eventsource.supports-fetch-override marker alike', () => {
+    const marker = Symbol.for('eventsource.supports-fetch-override');
+    for (const Class of [EventSource, Reference]) {
+      assert.deepEqual(Object.getOwnPropertyDescriptor(Class, marker), {
+        value: true,
+        writable: false,
+        enumerable: false,
+        configurable: false,
+      });
+    }
+  });
+
   for (const [name, handler, status] of [
     [
       '204',

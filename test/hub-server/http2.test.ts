@@ -12,7 +12,7 @@ import {
   type IncomingHttpHeaders,
 } from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { createHubServer } from '../../src/hub-server/index.js';
+import { createHubServer, signToken } from '../../src/hub-server/index.js';
 import { publisherToken, SECRET, within } from './helpers.js';
 
 function request(
@@ -91,6 +91,50 @@ void test('subscribe, publish and a 413 over HTTP/2 (compatibility API)', async 
     );
     assert.equal(big.headers[':status'], 413);
     assert.equal(await text(big.stream), 'request body exceeds 100 bytes\n');
+    sub.stream.close();
+  } finally {
+    session.close();
+    await hubServer.close();
+    server.close();
+  }
+});
+
+void test('the subscription API over HTTP/2 answers as over HTTP/1.1, and a subscriber there is listed', async () => {
+  const hubServer = createHubServer({ jwtKey: SECRET, anonymous: true, subscriptions: true });
+  const server = createServer(hubServer.handler);
+  server.listen(0, '127.0.0.1');
+  await within(once(server, 'listening'), 'listen');
+  const session = connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  try {
+    const sub = await request(session, {
+      ':method': 'GET',
+      ':path': '/.well-known/mercure?topic=h2',
+    });
+    assert.equal(sub.headers[':status'], 200);
+    const bearer = await signToken({ key: SECRET, subscribe: ['*'] });
+    let body: { subscriptions: { match: string }[] } = { subscriptions: [] };
+    for (let i = 0; i < 50 && body.subscriptions.length === 0; i++) {
+      const list = await request(session, {
+        ':method': 'GET',
+        ':path': '/.well-known/mercure/subscriptions',
+        authorization: `Bearer ${bearer}`,
+      });
+      assert.equal(list.headers[':status'], 200);
+      assert.equal(list.headers['content-type'], 'application/json');
+      assert.match(String(list.headers.link), /rel="mercure"; last-event-id="/);
+      body = JSON.parse(await text(list.stream)) as typeof body;
+      if (body.subscriptions.length === 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.deepEqual(
+      body.subscriptions.map((d) => d.match),
+      ['h2'],
+    );
+    const anonymous = await request(session, {
+      ':method': 'GET',
+      ':path': '/.well-known/mercure/subscriptions',
+    });
+    assert.equal(anonymous.headers[':status'], 401);
+    await text(anonymous.stream);
     sub.stream.close();
   } finally {
     session.close();

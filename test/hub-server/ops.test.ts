@@ -137,6 +137,27 @@ void describe('discovery', () => {
       '<https://hub.example/>; rel="mercure", <https://x/a%3E;%20rel=%22evil%22%0D%0AX:%20y>; rel="self"',
     );
   });
+
+  void test('1.0 target attributes: last-event-id, content-type, type, as quoted strings', () => {
+    assert.equal(
+      mercureLinkHeader('https://hub.example/.well-known/mercure', {
+        lastEventId: 'urn:uuid:1 "q" \\',
+        contentType: 'application/merge-patch+json',
+        type: 'book',
+        self: 'https://example.com/books/1',
+      }),
+      '<https://hub.example/.well-known/mercure>; rel="mercure"; last-event-id="urn:uuid:1 \\"q\\" \\\\"; content-type="application/merge-patch+json"; type="book", <https://example.com/books/1>; rel="self"',
+    );
+    assert.throws(
+      () => mercureLinkHeader('https://hub.example/', { type: 'mercure' }),
+      (e: { code?: string; field?: string }) =>
+        e.code === 'SSE_ERR_INVALID_OPTION' && e.field === 'type',
+    );
+    assert.throws(
+      () => mercureLinkHeader('https://hub.example/', { lastEventId: 'a\r\nX: y' }),
+      (e: { field?: string }) => e.field === 'lastEventId',
+    );
+  });
 });
 
 void describe('createMercureHandler alone', () => {

@@ -184,7 +184,7 @@ void describe('bad publish input', () => {
   void test('other methods → 405 with Allow', async () => {
     const res = await fetch(hub.hubUrl, { method: 'PUT', body: 'x' });
     assert.equal(res.status, 405);
-    assert.equal(res.headers.get('allow'), 'GET, POST, OPTIONS');
+    assert.equal(res.headers.get('allow'), 'GET, QUERY, POST, OPTIONS');
     assert.match(await res.text(), /^method PUT not allowed/);
   });
 

@@ -43,7 +43,7 @@ void describe('CORS with a list of origins (credentials on, the default)', () =>
     assert.equal(res.status, 204);
     assert.equal(res.headers.get('access-control-allow-origin'), APP);
     assert.equal(res.headers.get('access-control-allow-credentials'), 'true');
-    assert.equal(res.headers.get('access-control-allow-methods'), 'GET, POST, OPTIONS');
+    assert.equal(res.headers.get('access-control-allow-methods'), 'GET, QUERY, POST, OPTIONS');
     const allowed = (res.headers.get('access-control-allow-headers') ?? '').toLowerCase();
     for (const header of ['authorization', 'last-event-id', 'content-type', 'cache-control']) {
       assert.ok(allowed.includes(header), header);

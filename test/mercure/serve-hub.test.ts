@@ -217,6 +217,34 @@ void describe('serveHubFetch', () => {
   });
 });
 
+void describe('serveHubFetch with QUERY (1.0: parameters in a form body)', () => {
+  void it('subscribes to the body matchers; 415 for another body type; 405 in 0.x mode', async () => {
+    const hub = createHub({ heartbeatInterval: false });
+    const request = (body: string, type = 'application/x-www-form-urlencoded') =>
+      new Request('http://hub.test/.well-known/mercure?match=q1', {
+        method: 'QUERY',
+        headers: { 'content-type': type },
+        body,
+      });
+    const response = await serveHubFetch(hub, request('match=q2'));
+    assert.equal(response.status, 200);
+    await hub.publish({ topics: 'q0', data: '0' });
+    await hub.publish({ topics: 'q1', data: '1' });
+    await hub.publish({ topics: 'q2', data: '2' });
+    assert.ok(response.body);
+    const events = await readEvents(response.body, 2);
+    assert.deepEqual(
+      events.map((e) => e.data),
+      ['1', '2'],
+    );
+    const json = await serveHubFetch(hub, request('{}', 'application/json'));
+    assert.equal(json.status, 415);
+    const legacy = await serveHubFetch(hub, request('match=q2'), { protocol: '0.x' });
+    assert.equal(legacy.status, 405);
+    await hub.close();
+  });
+});
+
 void describe('serveHubFastify', () => {
   void it('streams through a hijacked reply; errors go through the reply', async () => {
     const hub = createHub({ heartbeatInterval: false });

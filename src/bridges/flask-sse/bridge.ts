@@ -10,6 +10,10 @@
  * too, and are skipped as malformed unless they happen to be flask-sse's
  * format; list the channels to avoid that.
  *
+ * Size: one lifecycle (connect, subscribe, translate, publish, reconnect,
+ * close) whose steps share the bridge's state; its pure parts already live
+ * apart (`message.ts`, `python-json.ts`, `stream.ts`).
+ *
  * Each message (see `message.ts` for the exact rules) becomes one update:
  * topic `<topicPrefix><channel>` (`topic.ts`), `data`, `type` and `retry`
  * as a browser would have read them from flask-sse's bytes, and the

@@ -46,6 +46,7 @@ const FILES = new Map<string, { source: Source; type: string }>(
     '/monitor.js': { source: { web: 'monitor.js' }, type: JS },
     '/notifications.js': { source: { web: 'notifications.js' }, type: JS },
     '/console.js': { source: { web: 'console.js' }, type: JS },
+    '/connected.js': { source: { web: 'connected.js' }, type: JS },
     '/publish.js': { source: { web: 'publish.js' }, type: JS },
     '/vendor/uPlot.iife.min.js': { source: { module: 'uplot/dist/uPlot.iife.min.js' }, type: JS },
     '/vendor/uPlot.min.css': { source: { module: 'uplot/dist/uPlot.min.css' }, type: CSS },

@@ -29,6 +29,9 @@
  *   store is refused as damaged (reading a missing page would crash the
  *   process with SIGBUS);
  * - the newest records' checksums: damaged ones are removed (and counted).
+ *
+ * Size: the store's one transaction discipline (append + trim + index in one
+ * write, the start-up checks above) reads best in one place.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';

@@ -16,7 +16,12 @@ import type {
   TransportListener,
   Update,
 } from '../../hub/types.js';
+import type {
+  SubscriptionRegistry,
+  SubscriptionRegistryOptions,
+} from '../../hub/subscription-registry.js';
 import { fromFields, toEntryId, toFields, toPosition, type RawEntry } from './entry.js';
+import { RedisSubscriptionRegistry } from './subscription-registry.js';
 import { AFTER_ENTRY, AFTER_ID, DISPATCH, EARLIEST, type Script } from './scripts.js';
 
 export type Client = ReturnType<typeof createClient>;
@@ -47,6 +52,7 @@ export class RedisTransport implements Transport {
   readonly #client: Client;
   readonly #reader: Client;
   readonly #keys: [string, string, string];
+  readonly #prefix: string;
   readonly #size: string;
   readonly #slack: string;
   readonly #maxBytes: string;
@@ -82,6 +88,7 @@ export class RedisTransport implements Transport {
     this.#client = client;
     this.#reader = reader;
     this.#keys = [streamKey(prefix), idsKey(prefix), bytesKey(prefix)];
+    this.#prefix = prefix;
     this.#size = String(limits.historySize);
     this.#slack = String(Math.min(100, Math.max(1, Math.floor(limits.historySize / 10))));
     this.#maxBytes = String(limits.historyBytes);
@@ -276,6 +283,11 @@ export class RedisTransport implements Transport {
   /** Both connections are up (they reconnect by themselves when not). */
   reachable(): boolean {
     return !this.#closed && this.#client.isReady && this.#reader.isReady;
+  }
+
+  /** Active subscriptions listed across every process on this prefix (`subscription-registry.ts`). */
+  subscriptionRegistry(options: SubscriptionRegistryOptions): SubscriptionRegistry {
+    return new RedisSubscriptionRegistry(this.#client, this.#prefix, options);
   }
 
   counters(): Readonly<Record<string, number>> {

@@ -1,8 +1,8 @@
 /**
  * Mercure conformance cases, re-expressed as data, and a runner for a live
- * hub: `runConformance(baseUrl, config)`. Named `*.fixture.ts` so `npm test`
- * does not pick it up yet; an integration test will start `ssehub serve` and
- * call the runner (see /work/notes/mercure-1.0.md, "Integration plan").
+ * hub: `runConformance(baseUrl, config)`, run by mercure-conformance.test.ts
+ * against one `ssehub serve` in `both` mode (and one in `1.0` mode for the
+ * cases only that mode answers).
  *
  * Where the cases come from (dunglas/mercure, `conformance-tests/`):
  * - `DELIVERY_CASES_1_0`: every case of `mercure.spec.ts` at tag
