@@ -157,6 +157,16 @@ export async function buildOptions(
   const demoOptions = booleanFlag(flags, 'demo') ? demoFlags(flags) : undefined;
   const transport = transportChoice(flags);
   const workers = integerFlag(flags, 'workers', 1, 1024) ?? 1;
+  // Without Redis each worker's subscription registry holds its own
+  // subscribers only: a list answered by one worker would miss the others'.
+  if (workers > 1 && transport.kind !== 'redis' && options.subscriptions === true) {
+    if (subscriptionsFlag === true) {
+      throw new UsageError(
+        `${flags.label('subscriptions')} with ${flags.label('workers')} ${workers} needs a Redis --transport: with the ${transport.kind} transport each worker would list only its own subscribers`,
+      );
+    }
+    options.subscriptions = false; // --dev's default, not asked for
+  }
   const flaskSse = flaskSseChoice(flags);
   if (flaskSse?.route.auth === 'jwt' && subscriberJwtKey === undefined) {
     throw new UsageError(

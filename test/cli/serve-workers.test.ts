@@ -21,7 +21,7 @@ import {
   until,
   within,
 } from '../hub-server/helpers.js';
-import { serve, type Served } from './helpers.js';
+import { cli, serve, type Served } from './helpers.js';
 
 const KEY = ['--jwt-key', SECRET, '--anonymous'];
 const TOPIC = 'https://example.com/workers';
@@ -224,3 +224,23 @@ for (const kind of ['memory', 'file'] as const) {
     });
   });
 }
+
+void describe('ssehub serve --workers 2 without Redis: --subscriptions', () => {
+  void test('refused when asked for (each worker would list only its own), exit 2', async () => {
+    const result = await cli(['serve', ...KEY, '--workers', '2', '--subscriptions']);
+    assert.equal(result.code, 2);
+    assert.match(
+      result.stderr,
+      /--subscriptions with --workers 2 needs a Redis --transport: with the memory transport each worker would list only its own subscribers/,
+    );
+    const file = await cli(['serve', ...KEY, '--transport', `file:${join(root, 'subs')}`], {
+      SSEHUB_WORKERS: '3',
+      SSEHUB_SUBSCRIPTIONS: 'true',
+    });
+    assert.equal(file.code, 2);
+    assert.match(
+      file.stderr,
+      /SSEHUB_SUBSCRIPTIONS with SSEHUB_WORKERS 3 needs a Redis --transport/,
+    );
+  });
+});
