@@ -5,13 +5,22 @@
  * link gone, calls reject as unavailable.
  */
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, describe, it } from 'node:test';
 import { createMemoryTransport } from '../../src/hub/memory-transport.js';
 import { isSseError } from '../../src/protocol/sse-error.js';
 import type { Transport } from '../../src/hub/types.js';
+import { createFileTransport } from '../../src/transports/file.js';
 import { channelPair, connectWorkerTransport, servePrimary } from '../../src/transports/primary.js';
 import { readHistory } from '../helpers/history.js';
 import { update, waitFor } from './contract.js';
+
+const root = mkdtempSync(join(tmpdir(), 'ssehub-primary-'));
+after(() => {
+  rmSync(root, { recursive: true, force: true });
+});
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -53,15 +62,28 @@ void describe('primary transport', () => {
     assert.equal(b.livePosition(), real.livePosition());
   });
 
-  void it('dispatch resolves after the primary stored it and after this worker saw it live', async () => {
-    const { transports, real } = await cluster(1);
-    const [t] = transports as [Transport];
-    const seen: string[] = [];
-    t.subscribe((u) => seen.push(u.id));
-    await t.dispatch(update('acked'));
-    assert.deepEqual(seen, ['acked'], 'delivered live before the answer');
-    assert.equal(await real.lastEventId(), 'acked', 'stored in the primary before the answer');
-  });
+  for (const kind of ['memory', 'file'] as const) {
+    void it(`dispatch resolves after the ${kind} primary stored it and after this worker saw it live`, async () => {
+      const real =
+        kind === 'memory'
+          ? createMemoryTransport()
+          : await createFileTransport({ path: join(root, `ack-${Date.now()}`) });
+      const { transports } = await cluster(1, real);
+      const [t] = transports as [Transport];
+      const seen: string[] = [];
+      t.subscribe((u) => seen.push(u.id));
+      for (let i = 0; i < 5; i++) {
+        await t.dispatch(update(`acked${i}`));
+        // The file transport resolves its own dispatch once the commit is synced.
+        assert.equal(
+          await real.lastEventId(),
+          `acked${i}`,
+          'stored in the primary before the answer',
+        );
+        assert.equal(seen.at(-1), `acked${i}`, 'delivered live before the answer');
+      }
+    });
+  }
 
   void it('a worker joining later starts live at the primary position and replays from it', async () => {
     const real = createMemoryTransport();
