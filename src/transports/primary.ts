@@ -19,6 +19,9 @@
  *   them (exit 0); the memory transport's history goes with the primary, the
  *   file transport's stays on disk. A worker dies: its subscribers reconnect
  *   to the others (`Last-Event-ID`), the primary forks another.
+ * - Limit: a worker that stops reading its channel (its event loop stalled)
+ *   makes node queue the primary's messages to it in memory; nothing here
+ *   bounds that queue yet.
  */
 export { channelPair, primaryChannel, workerChannel, type Channel } from './primary/channel.js';
 export { connectWorkerTransport, type WorkerTransportOptions } from './primary/client.js';
