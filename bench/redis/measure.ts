@@ -33,9 +33,10 @@ export interface Point {
 /** Group name → pids (read again at every point, so it may change). */
 export type Groups = () => [string, number[]][];
 
-export async function takePoint(admin: Admin, groups: Groups): Promise<Point> {
+/** `admin` undefined: no Redis in the run (its CPU and commands read 0). */
+export async function takePoint(admin: Admin | undefined, groups: Groups): Promise<Point> {
   const [redis, ...cores] = await Promise.all([
-    redisPoint(admin),
+    admin === undefined ? Promise.resolve({ cpuUs: 0, commands: 0 }) : redisPoint(admin),
     ...Array.from({ length: CORES }, (_, i) => readCoreTimes(i)),
   ]);
   const driver = process.cpuUsage();

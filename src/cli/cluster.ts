@@ -2,7 +2,10 @@
  * `ssehub serve --workers N`: the primary process of a node:cluster. It
  * serves nothing itself: it forks N workers running the same command line,
  * which all listen on the one port (the primary hands them connections),
- * and share updates and history through the Redis transport.
+ * and share updates and history through the Redis transport, or through
+ * the primary itself: with the memory or the file transport the primary
+ * holds the one transport and serves it to every worker over the cluster's
+ * channel (`transports/primary.ts`; `onFork` attaches each worker).
  *
  * - Ready: once every worker listens, the primary logs `listening on …`
  *   (tools wait for that line) with the worker count.
@@ -27,6 +30,8 @@ export interface PrimaryOptions {
   readonly logger: Logger;
   /** Extra environment of the workers. */
   readonly env?: NodeJS.ProcessEnv | undefined;
+  /** Called for each worker forked, replacements included, before it runs. */
+  readonly onFork?: ((worker: Worker) => void) | undefined;
   /** Called once, when every worker listens (the first time). */
   readonly onReady: (address: AddressInfo) => void;
 }
@@ -49,6 +54,7 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
   return new Promise<number>((resolve) => {
     const fork = (): void => {
       const worker = cluster.fork(options.env);
+      options.onFork?.(worker);
       startedAt.set(worker, Date.now());
       worker.on('listening', (address: Address) => {
         ready.add(worker);

@@ -170,7 +170,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     value: '<n>',
     default: '1',
     description:
-      'Processes serving the port (node:cluster), e.g. one per core; more than 1 needs a Redis --transport',
+      'Processes serving the port (node:cluster), e.g. one per core; with memory or file: the primary holds the transport and serves it to the workers',
   },
   {
     name: 'history-size',

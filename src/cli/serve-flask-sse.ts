@@ -4,18 +4,19 @@
  * started with the server.
  *
  * One process: the bridge publishes on the server's hub and its counters go
- * to `/metrics`. With `--workers N` (a Redis transport, shared): every worker
+ * to `/metrics`. With `--workers N` (Redis, or the transport the primary
+ * holds and serves to the workers): every worker
  * serves the stream endpoint, and the primary process runs the one bridge,
  * on a hub of its own over the same transport, so each message is published
  * once; its counters are then only in its logs (the primary serves no HTTP).
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { createHub, type Hub } from '../hub/index.js';
+import { createHub, type Hub, type Transport } from '../hub/index.js';
 import type { FlaskSseRouteOptions, HubServerOptions } from '../hub-server/index.js';
 import { DEFAULT_MAX_DATA_BYTES, DEFAULT_MAX_TOPICS } from '../mercure/options.js';
 import { listFlag, stringFlag, UsageError, type ParsedFlags } from './flags.js';
-import { connectRedis, redactUrl, type TransportChoice } from './serve-transport.js';
+import { redactUrl } from './serve-transport.js';
 
 /** What `--flask-sse*` ask for. */
 export interface FlaskSseChoice {
@@ -115,15 +116,16 @@ export async function startFlaskSse(
 
 /**
  * `--workers N`: the primary's bridge, on a hub of its own over the shared
- * Redis transport (workers publish nothing from flask-sse themselves).
+ * transport (Redis, or the one the primary holds and serves to the
+ * workers); workers publish nothing from flask-sse themselves. Closing it
+ * closes that transport.
  */
 export async function startPrimaryFlaskSse(
   choice: FlaskSseChoice,
-  transport: Extract<TransportChoice, { kind: 'redis' }>,
+  shared: Transport,
   options: HubServerOptions,
   logger: Logger,
 ): Promise<RunningFlaskSse> {
-  const shared = await connectRedis(transport, options, logger);
   const maxTopics = options.maxTopics ?? DEFAULT_MAX_TOPICS;
   const hub = createHub({
     transport: shared,

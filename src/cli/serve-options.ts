@@ -157,15 +157,15 @@ export async function buildOptions(
   const demoOptions = booleanFlag(flags, 'demo') ? demoFlags(flags) : undefined;
   const transport = transportChoice(flags);
   const workers = integerFlag(flags, 'workers', 1, 1024) ?? 1;
-  if (workers > 1 && transport.kind === 'file') {
-    throw new UsageError(
-      `${flags.label('workers')} ${workers} cannot share a file: store: one store is opened by one process, and several workers would each need it. Run one process with --transport file:…, or use --transport redis://127.0.0.1:6379 for several.`,
-    );
-  }
-  if (workers > 1 && transport.kind === 'memory') {
-    throw new UsageError(
-      `${flags.label('workers')} ${workers} needs a shared transport: with the memory transport each process keeps its own subscribers and history, so an update published to one process would never reach the subscribers of the others. Add --transport redis://127.0.0.1:6379 (any Redis every process can reach).`,
-    );
+  // Without Redis each worker's subscription registry holds its own
+  // subscribers only: a list answered by one worker would miss the others'.
+  if (workers > 1 && transport.kind !== 'redis' && options.subscriptions === true) {
+    if (subscriptionsFlag === true) {
+      throw new UsageError(
+        `${flags.label('subscriptions')} with ${flags.label('workers')} ${workers} needs a Redis --transport: with the ${transport.kind} transport each worker would list only its own subscribers`,
+      );
+    }
+    options.subscriptions = false; // --dev's default, not asked for
   }
   const flaskSse = flaskSseChoice(flags);
   if (flaskSse?.route.auth === 'jwt' && subscriberJwtKey === undefined) {

@@ -21,6 +21,7 @@ import { usageFromOptionError } from './keys.js';
 import { OPTION_FLAGS, SERVE_FLAGS, SERVE_FOOTER, SERVE_USAGE } from './serve-flags.js';
 import { buildOptions } from './serve-options.js';
 import { connectFile, connectRedis } from './serve-transport.js';
+import { connectToPrimary, holdTransport, type PrimaryHeld } from './serve-primary.js';
 import { startFlaskSse, startPrimaryFlaskSse, type RunningFlaskSse } from './serve-flask-sse.js';
 import { shutdownSignal } from './signals.js';
 import { DEV_TLS_DIR_ENV, devCertificate } from './tls.js';
@@ -82,15 +83,31 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
   }
 
   if (workers > 1 && cluster.isPrimary) {
+    // Without Redis the primary holds the one transport and serves it to the workers.
+    let held: PrimaryHeld | undefined;
+    try {
+      held = await holdTransport(transport, options, logger);
+    } catch (error) {
+      if (!isSseError(error, 'SSE_ERR_TRANSPORT_UNAVAILABLE')) throw error;
+      logger.fatal({ ...transportInfo, err: error.cause }, error.message);
+      process.stderr.write(`ssehub serve: ${error.message}\n`);
+      return 1;
+    }
     // With workers, the primary runs the one flask-sse bridge (see serve-flask-sse.ts).
     let primaryFlaskSse: RunningFlaskSse | undefined;
-    if (flaskSse !== undefined && transport.kind === 'redis') {
+    if (flaskSse !== undefined) {
       try {
-        primaryFlaskSse = await startPrimaryFlaskSse(flaskSse, transport, options, logger);
+        const bridged =
+          held?.transport ??
+          (transport.kind === 'redis' ? await connectRedis(transport, options, logger) : undefined);
+        if (bridged !== undefined) {
+          primaryFlaskSse = await startPrimaryFlaskSse(flaskSse, bridged, options, logger);
+        }
       } catch (error) {
         if (!isSseError(error, 'SSE_ERR_TRANSPORT_UNAVAILABLE')) throw error;
         logger.fatal({ redis: flaskSse.shownUrl, err: error.cause }, error.message);
         process.stderr.write(`ssehub serve: ${error.message}\n`);
+        await held?.close();
         return 1;
       }
     }
@@ -98,6 +115,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
       workers,
       logger,
       env: workerEnv,
+      onFork: held?.attach,
       onReady: (address) => {
         announce(logger, host, address.port, options.tls !== undefined, dev, {
           ...transportInfo,
@@ -109,6 +127,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
       },
     });
     await primaryFlaskSse?.close();
+    await held?.close();
     logger.flush();
     return code;
   }
@@ -121,9 +140,11 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     shared =
       transport.kind === 'redis'
         ? await connectRedis(transport, options, logger)
-        : transport.kind === 'file'
-          ? await connectFile(transport, options, logger)
-          : undefined;
+        : worker !== undefined
+          ? await connectToPrimary()
+          : transport.kind === 'file'
+            ? await connectFile(transport, options, logger)
+            : undefined;
     hubServer = createHubServer({
       ...options,
       logger,

@@ -5,7 +5,8 @@
  *
  * - {@link MemorySubscriptionRegistry} (here): this process's subscriptions
  *   only. The memory and file transports serve one process, so that is the
- *   whole list.
+ *   whole list (`ssehub serve --workers N` without Redis refuses
+ *   `--subscriptions` for that reason).
  * - The Redis one (`transports/redis/subscription-registry.ts`, handed out
  *   by the transport's `subscriptionRegistry()`): every process's, each
  *   process's records under a lease it renews; a process that stops renewing

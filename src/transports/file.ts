@@ -59,7 +59,8 @@
  * met later by a replay is skipped and counted, never sent.
  *
  * Exactly one process opens a store. `ssehub serve --workers N` with a file
- * store needs the cluster primary to own it (not done yet: refused).
+ * store: the cluster primary opens it and serves it to the workers
+ * (`primary.ts`).
  *
  * Limits: the store lives on a local disk (LMDB memory-maps it; network
  * filesystems are not supported). Abstract-socket locks are per network

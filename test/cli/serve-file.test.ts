@@ -42,7 +42,7 @@ async function health(base: string): Promise<Record<string, unknown>> {
 }
 
 void describe('ssehub serve --transport file: refusals', () => {
-  void test('bad --fsync, --fsync without a file store, an empty folder, --workers: exit 2', async () => {
+  void test('bad --fsync, --fsync without a file store, an empty folder, --history-bytes: exit 2', async () => {
     const badMode = await cli([
       'serve',
       ...KEY,
@@ -59,19 +59,6 @@ void describe('ssehub serve --transport file: refusals', () => {
     const empty = await cli(['serve', ...KEY, '--transport', 'file:']);
     assert.equal(empty.code, 2);
     assert.match(empty.stderr, /--transport file: needs a folder, e\.g\. file:\.\/ssehub-data/);
-    const workers = await cli([
-      'serve',
-      ...KEY,
-      '--transport',
-      `file:${folder()}`,
-      '--workers',
-      '2',
-    ]);
-    assert.equal(workers.code, 2);
-    assert.match(
-      workers.stderr,
-      /--workers 2 cannot share a file: store: one store is opened by one process/,
-    );
     const bytes = await cli(['serve', ...KEY, '--history-bytes', '0']);
     assert.equal(bytes.code, 2);
     assert.match(bytes.stderr, /--history-bytes must be an integer >= 1, got "0"/);

@@ -25,17 +25,6 @@ import { cli, serve } from './helpers.js';
 const KEY = ['--jwt-key', SECRET];
 
 void describe('ssehub serve --transport and --workers: refusals', () => {
-  void test('--workers with the memory transport is refused, saying why (exit 2)', async () => {
-    const result = await cli(['serve', ...KEY, '--workers', '2']);
-    assert.equal(result.code, 2);
-    assert.match(result.stderr, /--workers 2 needs a shared transport/);
-    assert.match(result.stderr, /would never reach the subscribers of the others/);
-    assert.match(result.stderr, /--transport redis:\/\//);
-    const fromEnv = await cli(['serve', ...KEY], { SSEHUB_WORKERS: '3' });
-    assert.equal(fromEnv.code, 2);
-    assert.match(fromEnv.stderr, /SSEHUB_WORKERS 3 needs a shared transport/);
-  });
-
   void test('a --transport that is neither memory nor a Redis URL is refused, password hidden', async () => {
     const notUrl = await cli(['serve', ...KEY, '--transport', 'redis']);
     assert.equal(notUrl.code, 2);

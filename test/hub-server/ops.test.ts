@@ -39,13 +39,15 @@ void describe('health, metrics and the page', () => {
     await hub.close();
   });
 
-  void test('/healthz: 200 JSON with status, uptime, subscribers, transport', async () => {
+  void test('/healthz: 200 JSON with status, uptime, pid, subscribers, transport', async () => {
     const res = await fetch(`${hub.base}/healthz`);
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
     const body = (await res.json()) as Record<string, unknown>;
     assert.equal(body.status, 'ok');
     assert.equal(typeof body.uptime, 'number');
+    assert.equal(body.pid, process.pid);
+    assert.equal('worker' in body, false, 'not a cluster worker');
     assert.equal(body.subscribers, 1);
     assert.equal(body.transport, 'memory');
   });

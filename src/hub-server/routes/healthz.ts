@@ -1,6 +1,8 @@
 /**
- * `GET /healthz`: 200 JSON `{ status, uptime, subscribers, transport,
- * transportReachable, history }`, `history` being `{ count, bytes }` held
+ * `GET /healthz`: 200 JSON `{ status, uptime, pid, worker, subscribers,
+ * transport, transportReachable, history }`, `pid` the answering process
+ * and `worker` its node:cluster worker id (absent outside a cluster: with
+ * `--workers N` each worker answers for itself), `history` being `{ count, bytes }` held
  * now (plus `diskBytes`, the store's data file, with the file transport;
  * absent when the transport cannot tell, Redis); status `"ok"`, or
  * `"degraded"` while the transport
@@ -8,6 +10,7 @@
  * their heartbeats and restarting this process would not bring Redis back
  * (publishing answers 503 meanwhile). During shutdown: 503, `"closing"`.
  */
+import cluster from 'node:cluster';
 import type { Hub } from '../../hub/hub.js';
 import { sendBody } from '../../mercure/node-reply.js';
 import type { Route } from './route.js';
@@ -27,6 +30,8 @@ export function healthzRoute(state: HealthState): Route {
     const body = JSON.stringify({
       status: closing ? 'closing' : transportReachable ? 'ok' : 'degraded',
       uptime: Math.round((Date.now() - state.startedAt) / 1000),
+      pid: process.pid,
+      worker: cluster.isWorker ? cluster.worker?.id : undefined,
       subscribers: hub.subscriberCount,
       transport: state.transportName,
       transportReachable,
