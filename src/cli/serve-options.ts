@@ -139,6 +139,8 @@ export async function buildOptions(
     maxDataBytes: integerFlag(flags, 'max-data-bytes', 1),
     maxTopics: integerFlag(flags, 'max-topics', 1),
     maxSubscribers: integerFlag(flags, 'max-subscribers', 1),
+    headersTimeout: integerFlag(flags, 'headers-timeout', 0, 2 ** 31 - 1),
+    requestTimeout: integerFlag(flags, 'request-timeout', 0, 2 ** 31 - 1),
     devTokens: devSetup?.tokens,
   };
   const tlsFiles = readTlsFiles(

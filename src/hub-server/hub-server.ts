@@ -40,6 +40,7 @@ import {
 import { SseError } from '../protocol/sse-error.js';
 import type { NodeSseRequest, NodeSseResponse } from '../response/index.js';
 import { createSubscriberFront } from './front-door.js';
+import { createHeadDeadline } from './head-deadline.js';
 import { createHubMetrics } from './metrics.js';
 import { createRouter } from './router.js';
 import { devTokensRoute, type DevTokens } from './routes/dev-tokens.js';
@@ -52,6 +53,9 @@ import { createWebUi } from './routes/web-ui.js';
 import { createSecureHubServer, type TlsOptions } from './secure-server.js';
 
 export type { DevTokens } from './routes/dev-tokens.js';
+
+/** Default of {@link HubServerOptions.headersTimeout}: 30 s. */
+export const DEFAULT_HEADERS_TIMEOUT = 30_000;
 export type { FlaskSseRouteOptions } from './routes/flask-sse-stream.js';
 
 /** Options of {@link createHubServer}: the Mercure endpoint's, plus the server's. */
@@ -97,6 +101,16 @@ export interface HubServerOptions extends MercureHandlerOptions {
    * @default undefined (plain HTTP/1.1)
    */
   tls?: TlsOptions | undefined;
+  /**
+   * Milliseconds a connection may take to send a complete request head,
+   * from its accept (or from the end of its previous response, kept alive);
+   * then it is answered 408 and closed, on every path (front door, node:http,
+   * TLS with HTTP/1.1; an HTTP/2 session must open its first stream in that
+   * time, and the TLS handshake must end in it). `0`: no deadline.
+   *
+   * @default 30000
+   */
+  headersTimeout?: number | undefined;
   /** Milliseconds `close()` waits for connections before destroying them. @default 5000 */
   shutdownTimeout?: number | undefined;
   /**
@@ -237,14 +251,27 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
     closing: isClosing,
   });
 
+  const headersTimeout = options.headersTimeout ?? DEFAULT_HEADERS_TIMEOUT;
+  if (!Number.isSafeInteger(headersTimeout) || headersTimeout < 0) {
+    throw new SseError(
+      'SSE_ERR_INVALID_OPTION',
+      '"headersTimeout" must be a non-negative integer (ms; 0: no deadline)',
+      { field: 'headersTimeout' },
+    );
+  }
+  const deadline = createHeadDeadline(headersTimeout);
   const secure =
-    options.tls === undefined ? undefined : createSecureHubServer(options.tls, handler);
+    options.tls === undefined
+      ? undefined
+      : createSecureHubServer(options.tls, handler, deadline, headersTimeout);
+  // requestTimeout 0: a publish body has its own (`requestTimeout` of the
+  // Mercure endpoint), and node's would only run on a listening server.
   const plain = secure === undefined ? createServer({ requestTimeout: 0 }, handler) : undefined;
   const server: Server | Http2SecureServer = secure?.server ?? (plain as Server);
   if (plain !== undefined) {
-    // An SSE response lives as long as the client wants it; heartbeats keep it busy.
-    plain.headersTimeout = 30_000;
+    plain.headersTimeout = headersTimeout;
     plain.keepAliveTimeout = 5_000;
+    plain.on('request', deadline.onRequest);
   }
 
   // The front door reads plain HTTP/1.x; over TLS every request goes to the
@@ -256,9 +283,11 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
           httpServer: plain,
           subscribe: (head, socket) => mercure.subscribeRaw(head, socket),
           closing: isClosing,
-          headersTimeout: plain.headersTimeout,
+          deadline,
         })
       : undefined;
+  // node:http listening itself: the deadline starts at the accept.
+  if (plain !== undefined && front === undefined) plain.on('connection', deadline.arm);
 
   function closed(listener: NetServer): Promise<void> {
     return listener.listening
@@ -274,6 +303,7 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
     logger?.info({ subscribers: hub.subscriberCount }, 'shutting down');
     const serverClosed = Promise.all([closed(server), front ? closed(front.server) : undefined]);
     await hub.close();
+    deadline.stop();
     plain?.closeIdleConnections();
     front?.closeIdle();
     secure?.closeIdle();
