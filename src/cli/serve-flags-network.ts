@@ -22,4 +22,32 @@ export const NETWORK_FLAGS: readonly FlagSpec[] = [
     description:
       'Milliseconds a publish request body has to arrive (then 408, nothing published; 0: none)',
   },
+  {
+    name: 'max-connections',
+    type: 'string',
+    value: '<n>',
+    default: '0 (no limit)',
+    description:
+      'Most open connections; more are closed as soon as accepted, before a byte is read',
+  },
+  {
+    name: 'max-connections-per-address',
+    type: 'string',
+    value: '<n>',
+    default: '0 (no limit)',
+    description:
+      'Most open connections from one client address (behind a proxy every client has its address)',
+  },
+  {
+    name: 'metrics-token',
+    type: 'string',
+    value: '<token>',
+    description: '/metrics answers only requests with "Authorization: Bearer <token>"',
+  },
+  {
+    name: 'metrics-listen',
+    type: 'string',
+    value: '<host:port>',
+    description: 'Serve /metrics on this address only, not on the public port',
+  },
 ];

@@ -141,6 +141,10 @@ export async function buildOptions(
     maxSubscribers: integerFlag(flags, 'max-subscribers', 1),
     headersTimeout: integerFlag(flags, 'headers-timeout', 0, 2 ** 31 - 1),
     requestTimeout: integerFlag(flags, 'request-timeout', 0, 2 ** 31 - 1),
+    maxConnections: integerFlag(flags, 'max-connections', 0),
+    maxConnectionsPerAddress: integerFlag(flags, 'max-connections-per-address', 0),
+    metricsToken: stringFlag(flags, 'metrics-token'),
+    metricsListen: addressFlag(flags, 'metrics-listen'),
     devTokens: devSetup?.tokens,
   };
   const tlsFiles = readTlsFiles(
@@ -185,6 +189,20 @@ export async function buildOptions(
     logLevel: choiceFlag(flags, 'log-level', LOG_LEVELS) ?? 'info',
     dev: devSetup,
   };
+}
+
+/** A `host:port` flag (`[::1]:9090` for IPv6), or undefined. */
+function addressFlag(flags: ParsedFlags, name: string): { host: string; port: number } | undefined {
+  const raw = stringFlag(flags, name);
+  if (raw === undefined) return undefined;
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(raw);
+  const port = Number(match?.[3]);
+  if (match === null || port > 65535) {
+    throw new UsageError(
+      `${flags.label(name)} must be host:port (e.g. 127.0.0.1:9090, [::1]:9090), got "${raw}"`,
+    );
+  }
+  return { host: match[1] ?? (match[2] as string), port };
 }
 
 /** The demo publishers' options from `--demo-*` (0 turns one off). */

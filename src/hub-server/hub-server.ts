@@ -29,18 +29,15 @@ import type { Http2SecureServer } from 'node:http2';
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { createHub, type Hub, type HubOptions, type Transport } from '../hub/index.js';
+import { createHub, type Hub, type Transport } from '../hub/index.js';
 import { createMercureHandler } from '../mercure/handler.js';
-import {
-  DEFAULT_HUB_PATH,
-  DEFAULT_MAX_DATA_BYTES,
-  DEFAULT_MAX_TOPICS,
-  type MercureHandlerOptions,
-} from '../mercure/options.js';
+import { DEFAULT_HUB_PATH, type MercureHandlerOptions } from '../mercure/options.js';
 import { SseError } from '../protocol/sse-error.js';
 import type { NodeSseRequest, NodeSseResponse } from '../response/index.js';
 import { createSubscriberFront } from './front-door.js';
-import { createHeadDeadline } from './head-deadline.js';
+import { hubOptionsFrom } from './hub-options.js';
+import { createMetricsServer } from './metrics-server.js';
+import { createNetworkGuards, type NetworkOptions } from './network.js';
 import { createHubMetrics } from './metrics.js';
 import { createRouter } from './router.js';
 import { devTokensRoute, type DevTokens } from './routes/dev-tokens.js';
@@ -54,12 +51,10 @@ import { createSecureHubServer, type TlsOptions } from './secure-server.js';
 
 export type { DevTokens } from './routes/dev-tokens.js';
 
-/** Default of {@link HubServerOptions.headersTimeout}: 30 s. */
-export const DEFAULT_HEADERS_TIMEOUT = 30_000;
 export type { FlaskSseRouteOptions } from './routes/flask-sse-stream.js';
 
 /** Options of {@link createHubServer}: the Mercure endpoint's, plus the server's. */
-export interface HubServerOptions extends MercureHandlerOptions {
+export interface HubServerOptions extends MercureHandlerOptions, NetworkOptions {
   /**
    * The hub to serve. When omitted, one is created with the limits below
    * (and closed by `close()` either way).
@@ -88,6 +83,21 @@ export interface HubServerOptions extends MercureHandlerOptions {
   /** Serve Prometheus metrics at `/metrics`. @default true */
   metrics?: boolean | undefined;
   /**
+   * `/metrics` answers only requests with `Authorization: Bearer <token>`
+   * (others: 401). The metrics tell anyone who reads them how busy the hub
+   * is and how it is configured.
+   *
+   * @default undefined (anyone who can reach /metrics)
+   */
+  metricsToken?: string | undefined;
+  /**
+   * Serve `/metrics` on its own address (e.g. `{ port: 9090, host:
+   * '127.0.0.1' }`), started by `listen()`, and not on the public one.
+   *
+   * @default undefined (on the public address)
+   */
+  metricsListen?: { port: number; host?: string | undefined } | undefined;
+  /**
    * Development mode only: tokens served at `/dev-tokens.json` for the page.
    * Anyone who can reach the server can read them.
    *
@@ -101,16 +111,6 @@ export interface HubServerOptions extends MercureHandlerOptions {
    * @default undefined (plain HTTP/1.1)
    */
   tls?: TlsOptions | undefined;
-  /**
-   * Milliseconds a connection may take to send a complete request head,
-   * from its accept (or from the end of its previous response, kept alive);
-   * then it is answered 408 and closed, on every path (front door, node:http,
-   * TLS with HTTP/1.1; an HTTP/2 session must open its first stream in that
-   * time, and the TLS handshake must end in it). `0`: no deadline.
-   *
-   * @default 30000
-   */
-  headersTimeout?: number | undefined;
   /** Milliseconds `close()` waits for connections before destroying them. @default 5000 */
   shutdownTimeout?: number | undefined;
   /**
@@ -151,25 +151,12 @@ export interface HubServer {
   readonly handler: (req: NodeSseRequest, res: NodeSseResponse) => void;
   /** The metrics registry, when metrics are on. */
   readonly registry: Registry | undefined;
+  /** With `metricsListen`, once listening: the address `/metrics` is served on. */
+  metricsAddress(): AddressInfo | undefined;
   /** Starts listening; resolves to the address (port 0 picks a free port). */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Graceful shutdown (see the file comment). Idempotent. */
   close(): Promise<void>;
-}
-
-function hubOptionsFrom(options: HubServerOptions): HubOptions {
-  const maxTopics = options.maxTopics ?? DEFAULT_MAX_TOPICS;
-  return {
-    historySize: options.historySize,
-    historyBytes: options.historyBytes,
-    maxSubscribers: options.maxSubscribers,
-    maxDataBytes: options.maxDataBytes ?? DEFAULT_MAX_DATA_BYTES,
-    maxTopicsPerUpdate: maxTopics,
-    maxTopicsPerSubscription: maxTopics,
-    heartbeatInterval: options.heartbeatInterval,
-    maxBufferedBytes: options.maxBufferedBytes,
-    transport: options.transport,
-  };
 }
 
 /**
@@ -186,10 +173,13 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
   const hub = options.hub ?? createHub(hubOptionsFrom(options));
   const logger: Logger | undefined = options.logger;
   const transport = hub.transport;
+  const guards = createNetworkGuards(options, logger);
+  const { deadline, limits, headersTimeout } = guards;
   const metrics =
     (options.metrics ?? true)
       ? createHubMetrics(() => hub.stats, {
           appendLatency: transport.appendLatency?.bind(transport),
+          network: guards.stats,
         })
       : undefined;
   const mercureOnError = (status: number, message: string): void => {
@@ -214,7 +204,16 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
     '/healthz',
     healthzRoute({ hub, transportName, startedAt: Date.now(), closing: isClosing }),
   );
-  if (metrics !== undefined) routes.set('/metrics', metricsRoute(metrics.registry, logger));
+  const metricsServer =
+    metrics === undefined
+      ? undefined
+      : createMetricsServer(
+          metricsRoute(metrics.registry, logger, options.metricsToken),
+          options.metricsListen,
+        );
+  if (metrics !== undefined && metricsServer === undefined) {
+    routes.set('/metrics', metricsRoute(metrics.registry, logger, options.metricsToken));
+  }
   if (options.devTokens !== undefined) {
     routes.set('/dev-tokens.json', devTokensRoute(options.devTokens));
   }
@@ -251,15 +250,6 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
     closing: isClosing,
   });
 
-  const headersTimeout = options.headersTimeout ?? DEFAULT_HEADERS_TIMEOUT;
-  if (!Number.isSafeInteger(headersTimeout) || headersTimeout < 0) {
-    throw new SseError(
-      'SSE_ERR_INVALID_OPTION',
-      '"headersTimeout" must be a non-negative integer (ms; 0: no deadline)',
-      { field: 'headersTimeout' },
-    );
-  }
-  const deadline = createHeadDeadline(headersTimeout);
   const secure =
     options.tls === undefined
       ? undefined
@@ -284,9 +274,11 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
           subscribe: (head, socket) => mercure.subscribeRaw(head, socket),
           closing: isClosing,
           deadline,
+          admit: limits.admit,
         })
       : undefined;
-  // node:http listening itself: the deadline starts at the accept.
+  // node:http (or TLS) listening itself: limits first, the deadline from the accept.
+  if (front === undefined) limits.watch(secure?.server ?? (plain as Server));
   if (plain !== undefined && front === undefined) plain.on('connection', deadline.arm);
 
   function closed(listener: NetServer): Promise<void> {
@@ -301,7 +293,11 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
 
   async function shutdown(): Promise<void> {
     logger?.info({ subscribers: hub.subscriberCount }, 'shutting down');
-    const serverClosed = Promise.all([closed(server), front ? closed(front.server) : undefined]);
+    const serverClosed = Promise.all([
+      closed(server),
+      front ? closed(front.server) : undefined,
+      metricsServer?.close(),
+    ]);
     await hub.close();
     deadline.stop();
     plain?.closeIdleConnections();
@@ -325,8 +321,10 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
     hub,
     handler,
     registry: metrics?.registry,
+    metricsAddress: () => metricsServer?.address(),
     async listen(port = 3000, host?: string) {
       const listener = front?.server ?? server;
+      await metricsServer?.listen();
       await new Promise<void>((resolve, reject) => {
         listener.once('error', reject);
         listener.listen(port, host, () => {
