@@ -26,9 +26,9 @@ export const NETWORK_FLAGS: readonly FlagSpec[] = [
     name: 'max-connections',
     type: 'string',
     value: '<n>',
-    default: '0 (no limit)',
+    default: 'auto',
     description:
-      'Most open connections; more are closed as soon as accepted, before a byte is read',
+      "Most open connections (auto: below the process's open-file limit; 0: none); more are closed as soon as accepted, before a byte is read",
   },
   {
     name: 'max-connections-per-address',

@@ -141,7 +141,10 @@ export async function buildOptions(
     maxSubscribers: integerFlag(flags, 'max-subscribers', 1),
     headersTimeout: integerFlag(flags, 'headers-timeout', 0, 2 ** 31 - 1),
     requestTimeout: integerFlag(flags, 'request-timeout', 0, 2 ** 31 - 1),
-    maxConnections: integerFlag(flags, 'max-connections', 0),
+    maxConnections:
+      stringFlag(flags, 'max-connections')?.trim() === 'auto'
+        ? 'auto'
+        : integerFlag(flags, 'max-connections', 0),
     maxConnectionsPerAddress: integerFlag(flags, 'max-connections-per-address', 0),
     metricsToken: stringFlag(flags, 'metrics-token'),
     metricsListen: addressFlag(flags, 'metrics-listen'),

@@ -299,7 +299,7 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
       metricsServer?.close(),
     ]);
     await hub.close();
-    deadline.stop();
+    guards.stop();
     plain?.closeIdleConnections();
     front?.closeIdle();
     secure?.closeIdle();
@@ -329,6 +329,7 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
         listener.once('error', reject);
         listener.listen(port, host, () => {
           listener.off('error', reject);
+          guards.guardAccept(listener);
           resolve();
         });
       });

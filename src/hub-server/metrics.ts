@@ -46,7 +46,8 @@ export interface HubMetricsOptions {
   /**
    * The server's connection counters, read at scrape time:
    * `ssehub_connections` (gauge), `ssehub_connections_refused_total{limit}`,
-   * `ssehub_head_timeouts_total`. Omitted: no such metrics.
+   * `ssehub_head_timeouts_total`, `ssehub_accept_pauses_total`. Omitted: no
+   * such metrics.
    *
    * @default undefined
    */
@@ -63,6 +64,8 @@ export interface NetworkStats {
   readonly refusedPerAddress: number;
   /** Connections closed (408) for not sending a request head in time. */
   readonly headTimeouts: number;
+  /** Times accepting was paused for lack of file descriptors. */
+  readonly acceptPauses: number;
 }
 
 /** Publish requests refused, by HTTP status: incremented by the HTTP layer. */
@@ -221,15 +224,29 @@ export function createHubMetrics(
         this.inc({ limit: 'max-connections-per-address' }, stats.refusedPerAddress);
       },
     });
-    new Counter({
-      name: `${prefix}head_timeouts_total`,
-      help: 'Connections answered 408 and closed for not sending a request head in time.',
-      registers,
-      collect() {
-        this.reset();
-        this.inc(network().headTimeouts);
-      },
-    });
+    const mirrored: [string, string, (n: NetworkStats) => number][] = [
+      [
+        'head_timeouts_total',
+        'Connections answered 408 and closed for not sending a request head in time.',
+        (n) => n.headTimeouts,
+      ],
+      [
+        'accept_pauses_total',
+        'Times accepting connections was paused for lack of file descriptors.',
+        (n) => n.acceptPauses,
+      ],
+    ];
+    for (const [name, help, read] of mirrored) {
+      new Counter({
+        name: `${prefix}${name}`,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(read(network()));
+        },
+      });
+    }
   }
   const refused = new Counter({
     name: `${prefix}requests_refused_total`,

@@ -4,8 +4,10 @@
  * (`connection-limits.ts`), checked once, shared by every listener (front
  * door, node:http, TLS), counted for `/metrics`.
  */
+import type { Server } from 'node:net';
 import type { Logger } from 'pino';
 import { SseError } from '../protocol/sse-error.js';
+import { connectionLimitFromFds, guardAccept, type AcceptGuard } from './accept-guard.js';
 import { createConnectionLimits, type ConnectionLimits } from './connection-limits.js';
 import { createHeadDeadline, type HeadDeadline } from './head-deadline.js';
 import type { NetworkStats } from './metrics.js';
@@ -27,12 +29,13 @@ export interface NetworkOptions {
   headersTimeout?: number | undefined;
   /**
    * Most connections open at once; more are closed as soon as they are
-   * accepted, before a byte is read (see `connection-limits.ts`). `0`: no
-   * limit but the process's file descriptors.
+   * accepted, before a byte is read (see `connection-limits.ts`). `'auto'`:
+   * below the process's open-file limit, keeping descriptors for the hub's
+   * own needs (`accept-guard.ts`); `0`: no limit.
    *
-   * @default 0
+   * @default 'auto'
    */
-  maxConnections?: number | undefined;
+  maxConnections?: number | 'auto' | undefined;
   /**
    * Most connections open at once from one client address (closed at accept
    * too). Behind a reverse proxy every client has the proxy's address: leave
@@ -46,6 +49,12 @@ export interface NetworkOptions {
 /** What {@link createNetworkGuards} returns. */
 export interface NetworkGuards {
   readonly headersTimeout: number;
+  /** The connection limit in force (0: none). */
+  readonly maxConnections: number;
+  /** Pauses accepting on `EMFILE` instead of crashing: call once `listener` listens. */
+  guardAccept(listener: Server): void;
+  /** Stops the deadline's sweep and the accept guard's retries (shutdown). */
+  stop(): void;
   readonly deadline: HeadDeadline;
   readonly limits: ConnectionLimits;
   readonly stats: () => NetworkStats;
@@ -78,7 +87,10 @@ export function createNetworkGuards(
     DEFAULT_HEADERS_TIMEOUT,
     'ms',
   );
-  const maxConnections = count(options.maxConnections, 'maxConnections', 0, 'connections');
+  const maxConnections =
+    options.maxConnections === 'auto' || options.maxConnections === undefined
+      ? connectionLimitFromFds()
+      : count(options.maxConnections, 'maxConnections', 0, 'connections');
   const maxPerAddress = count(
     options.maxConnectionsPerAddress,
     'maxConnectionsPerAddress',
@@ -87,13 +99,28 @@ export function createNetworkGuards(
   );
   const deadline = createHeadDeadline(headersTimeout);
   const limits = createConnectionLimits(maxConnections, maxPerAddress, logger);
+  let accept: AcceptGuard | undefined;
   return {
     headersTimeout,
+    maxConnections,
+    guardAccept(listener) {
+      accept ??= guardAccept(listener, logger);
+    },
+    stop() {
+      deadline.stop();
+      accept?.stop();
+    },
     deadline,
     limits,
     stats: () => {
       const { open, refusedTotal, refusedPerAddress } = limits.stats;
-      return { open, refusedTotal, refusedPerAddress, headTimeouts: deadline.expired };
+      return {
+        open,
+        refusedTotal,
+        refusedPerAddress,
+        headTimeouts: deadline.expired,
+        acceptPauses: accept?.pauses ?? 0,
+      };
     },
   };
 }
