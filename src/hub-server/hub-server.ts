@@ -245,6 +245,7 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
     mercure,
     routes,
     preflights,
+    streamPaths: new Set(options.flaskSse === undefined ? [] : preflights.keys()),
     webUi: (options.webUi ?? true) ? createWebUi() : undefined,
     logger,
     closing: isClosing,

@@ -11,6 +11,12 @@
  * … to any request message that contains more than one Host header field
  * line"). (Control characters in header values node refuses itself, and so
  * does the front door.)
+ *
+ * A stream (a subscribe request, flask-sse's stream) never ends, so an
+ * HTTP/1.1 request pipelined behind one on the same connection could never
+ * be answered; node's server would still parse it and call this listener,
+ * and every such subscribe would register a subscriber whose bytes never
+ * reach the socket. Such a request closes the connection instead.
  */
 import type { Logger } from 'pino';
 import { dropConnection, nodeRequestView } from '../mercure/answer-node.js';
@@ -31,6 +37,8 @@ export interface RouterOptions {
   /** Serves the dashboard's files; `false` when `path` is not one of them. */
   readonly webUi: ((path: string, res: NodeSseResponse, head: boolean) => boolean) | undefined;
   readonly logger: Logger | undefined;
+  /** Paths whose `GET` answer is a stream (besides the hub path). */
+  readonly streamPaths?: ReadonlySet<string> | undefined;
   closing(): boolean;
 }
 
@@ -39,8 +47,31 @@ export function createRouter(
   options: RouterOptions,
 ): (req: NodeSseRequest, res: NodeSseResponse) => void {
   const { hubPath, mercure, routes, webUi, logger } = options;
+  /** HTTP/1.x connections with a stream request in flight. */
+  const streaming = new WeakSet<object>();
+
+  /** False when the request came pipelined behind a stream (the connection is closed). */
+  function admit(req: NodeSseRequest, res: NodeSseResponse, path: string): boolean {
+    if (req.httpVersionMajor !== 1) return true;
+    const socket = req.socket;
+    if (streaming.has(socket)) {
+      logger?.info(
+        { method: req.method, url: redactTarget(req.url) },
+        'request pipelined behind a stream: connection closed',
+      );
+      socket.destroy();
+      return false;
+    }
+    if (req.method === 'GET' && (path === hubPath || options.streamPaths?.has(path) === true)) {
+      streaming.add(socket);
+      res.once('close', () => streaming.delete(socket));
+    }
+    return true;
+  }
 
   function route(req: NodeSseRequest, res: NodeSseResponse): void {
+    const { path } = splitTarget(req.url);
+    if (!admit(req, res, path)) return;
     const problem = hostProblem(nodeRequestView(req));
     if (problem !== undefined) {
       // HTTP/2 forbids connection-specific headers (and has no Host line).
@@ -48,7 +79,6 @@ export function createRouter(
       sendError(res, 400, problem, close);
       return;
     }
-    const { path } = splitTarget(req.url);
     const method = req.method ?? 'GET';
     if (path === hubPath) {
       if (options.closing() && method === 'GET') dropConnection(req);
