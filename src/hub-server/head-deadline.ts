@@ -5,8 +5,11 @@
  * server does not time at all). A connection waiting for a request head (a
  * new one, or a kept-alive one whose responses are all done) must complete
  * it within `timeout` ms of the moment it started waiting; otherwise it is
- * answered `408 Request Timeout` (nothing else is in flight on it) and
- * closed. A dribbled head does not restart the clock (the slowloris attack:
+ * closed, with a `408 Request Timeout` first when it sent part of a head
+ * (nothing else is in flight on it then). A connection that sent nothing
+ * since it started waiting (idle, or kept alive after its last response) is
+ * closed without a word, as an idle connection is: a 408 there could race
+ * with a request the client is sending at that moment. A dribbled head does not restart the clock (the slowloris attack:
  * an idle timeout would).
  *
  * One sweep timer per server, no timer per connection: connections waiting
@@ -61,8 +64,11 @@ function isSession(waiting: Waiting): waiting is Http2Session {
 
 /** Creates the deadline; `timeout` ms, 0 for none. */
 export function createHeadDeadline(timeout: number, now: () => number = Date.now): HeadDeadline {
-  /** Connection → when it started waiting for a head; insertion order is time order. */
-  const waiting = new Map<Waiting, number>();
+  /**
+   * Connection → when it started waiting for a head, and the bytes it had
+   * sent by then; insertion order is time order.
+   */
+  const waiting = new Map<Waiting, { since: number; bytesRead: number }>();
   /** HTTP/1.x sockets → requests in flight on them. */
   const inFlight = new Map<Socket, number>();
   let expired = 0;
@@ -75,7 +81,7 @@ export function createHeadDeadline(timeout: number, now: () => number = Date.now
 
   function sweep(): void {
     const oldest = now() - timeout;
-    for (const [connection, since] of waiting) {
+    for (const [connection, { since, bytesRead }] of waiting) {
       if (since > oldest) break;
       waiting.delete(connection);
       expired += 1;
@@ -85,7 +91,9 @@ export function createHeadDeadline(timeout: number, now: () => number = Date.now
       }
       inFlight.delete(connection);
       // Nothing is in flight on it: the 408 cannot cut into a response.
-      if (connection.writable) connection.write(REQUEST_TIMEOUT_408);
+      if (connection.writable && connection.bytesRead > bytesRead) {
+        connection.write(REQUEST_TIMEOUT_408);
+      }
       connection.destroy();
     }
     if (waiting.size === 0) stopTimer();
@@ -109,7 +117,10 @@ export function createHeadDeadline(timeout: number, now: () => number = Date.now
       connection.once('close', forget);
     }
     waiting.delete(connection);
-    waiting.set(connection, now());
+    waiting.set(connection, {
+      since: now(),
+      bytesRead: isSession(connection) ? 0 : connection.bytesRead,
+    });
     startTimer();
   }
 

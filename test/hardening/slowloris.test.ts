@@ -136,10 +136,11 @@ for (const path of paths) {
       }
     });
 
-    void it('a connection that sends nothing is closed at the deadline', async () => {
+    void it('a connection that sends nothing is closed at the deadline, without a word', async () => {
       const attack = dribblers(dial, port, 5, '', 60_000);
       try {
         assert.equal(await openAfterBound(attack.all), 0);
+        for (const entry of attack.all) assert.equal(entry.received, '');
       } finally {
         attack.stop();
       }
@@ -156,6 +157,19 @@ for (const path of paths) {
         assert.equal(await openAfterBound(attack.all), 0);
         for (const entry of attack.all) {
           assert.match(entry.received, /^HTTP\/1\.1 200 [\s\S]*HTTP\/1\.1 408 /);
+        }
+      } finally {
+        attack.stop();
+      }
+    });
+
+    void it('an idle kept-alive connection is closed without a 408 (it sent no head)', async () => {
+      const attack = dribblers(dial, port, 3, 'GET /healthz HTTP/1.1\r\nHost: h\r\n\r\n', 60_000);
+      try {
+        assert.equal(await openAfterBound(attack.all), 0);
+        for (const entry of attack.all) {
+          assert.match(entry.received, /^HTTP\/1\.1 200 /);
+          assert.doesNotMatch(entry.received, /408/);
         }
       } finally {
         attack.stop();
