@@ -12,11 +12,8 @@
  * line"). (Control characters in header values node refuses itself, and so
  * does the front door.)
  *
- * A stream (a subscribe request, flask-sse's stream) never ends, so an
- * HTTP/1.1 request pipelined behind one on the same connection could never
- * be answered; node's server would still parse it and call this listener,
- * and every such subscribe would register a subscriber whose bytes never
- * reach the socket. Such a request closes the connection instead.
+ * Requests pipelined on HTTP/1.1 go through `pipelining.ts` first: a
+ * stream request is handled when its turn comes, not while queued.
  */
 import type { Logger } from 'pino';
 import { dropConnection, nodeRequestView } from '../mercure/answer-node.js';
@@ -25,6 +22,7 @@ import { sendError } from '../mercure/node-reply.js';
 import { hostProblem } from '../mercure/subscribe-request.js';
 import type { NodeSseRequest, NodeSseResponse } from '../response/adapters/node-http.js';
 import { splitTarget } from '../response/request-target.js';
+import { pipelineGuard } from './pipelining.js';
 import type { Route } from './routes/route.js';
 
 export interface RouterOptions {
@@ -47,31 +45,14 @@ export function createRouter(
   options: RouterOptions,
 ): (req: NodeSseRequest, res: NodeSseResponse) => void {
   const { hubPath, mercure, routes, webUi, logger } = options;
-  /** HTTP/1.x connections with a stream request in flight. */
-  const streaming = new WeakSet<object>();
-
-  /** False when the request came pipelined behind a stream (the connection is closed). */
-  function admit(req: NodeSseRequest, res: NodeSseResponse, path: string): boolean {
-    if (req.httpVersionMajor !== 1) return true;
-    const socket = req.socket;
-    if (streaming.has(socket)) {
-      logger?.info(
-        { method: req.method, url: redactTarget(req.url) },
-        'request pipelined behind a stream: connection closed',
-      );
-      socket.destroy();
-      return false;
-    }
-    if (req.method === 'GET' && (path === hubPath || options.streamPaths?.has(path) === true)) {
-      streaming.add(socket);
-      res.once('close', () => streaming.delete(socket));
-    }
-    return true;
-  }
+  const pipelined = pipelineGuard(
+    (req, path) =>
+      req.method === 'GET' && (path === hubPath || options.streamPaths?.has(path) === true),
+    logger,
+  );
 
   function route(req: NodeSseRequest, res: NodeSseResponse): void {
     const { path } = splitTarget(req.url);
-    if (!admit(req, res, path)) return;
     const problem = hostProblem(nodeRequestView(req));
     if (problem !== undefined) {
       // HTTP/2 forbids connection-specific headers (and has no Host line).
@@ -108,11 +89,13 @@ export function createRouter(
   }
 
   return (req, res) => {
-    try {
-      route(req, res);
-    } catch (error) {
-      logger?.error({ err: error, url: redactTarget(req.url) }, 'request failed');
-      sendError(res, 500, 'internal server error');
-    }
+    pipelined(req, res, splitTarget(req.url).path, () => {
+      try {
+        route(req, res);
+      } catch (error) {
+        logger?.error({ err: error, url: redactTarget(req.url) }, 'request failed');
+        sendError(res, 500, 'internal server error');
+      }
+    });
   };
 }
