@@ -7,6 +7,7 @@ import { DEFAULT_SYMBOLS } from '../demo/index.js';
 import { JWT_ALGORITHMS } from '../mercure/index.js';
 import type { FlagSpec } from './flags.js';
 import { DEV_JWT_KEY } from './keys.js';
+import { NETWORK_FLAGS } from './serve-flags-network.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -207,6 +208,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     default: '100000',
     description: 'Most subscribers at once (then 503)',
   },
+  ...NETWORK_FLAGS,
   {
     name: 'tls-cert',
     type: 'string',
@@ -354,6 +356,12 @@ export const OPTION_FLAGS: Record<string, string> = {
   maxDataBytes: '--max-data-bytes',
   maxTopics: '--max-topics',
   maxSubscribers: '--max-subscribers',
+  headersTimeout: '--headers-timeout',
+  requestTimeout: '--request-timeout',
+  maxConnections: '--max-connections',
+  maxConnectionsPerAddress: '--max-connections-per-address',
+  metricsToken: '--metrics-token',
+  metricsListen: '--metrics-listen',
   tls: '--tls-cert / --tls-key',
   symbols: '--demo-symbols',
   priceInterval: '--demo-price-interval',

@@ -141,6 +141,15 @@ export async function buildOptions(
     maxDataBytes: integerFlag(flags, 'max-data-bytes', 1),
     maxTopics: integerFlag(flags, 'max-topics', 1),
     maxSubscribers: integerFlag(flags, 'max-subscribers', 1),
+    headersTimeout: integerFlag(flags, 'headers-timeout', 0, 2 ** 31 - 1),
+    requestTimeout: integerFlag(flags, 'request-timeout', 0, 2 ** 31 - 1),
+    maxConnections:
+      stringFlag(flags, 'max-connections')?.trim() === 'auto'
+        ? 'auto'
+        : integerFlag(flags, 'max-connections', 0),
+    maxConnectionsPerAddress: integerFlag(flags, 'max-connections-per-address', 0),
+    metricsToken: stringFlag(flags, 'metrics-token'),
+    metricsListen: addressFlag(flags, 'metrics-listen'),
     devTokens: devSetup?.tokens,
     subscriptions,
     subscriptionsLeaseInterval: integerFlag(flags, 'subscriptions-lease', 10, 3_600_000),
@@ -187,6 +196,20 @@ export async function buildOptions(
     logLevel: choiceFlag(flags, 'log-level', LOG_LEVELS) ?? 'info',
     dev: devSetup,
   };
+}
+
+/** A `host:port` flag (`[::1]:9090` for IPv6), or undefined. */
+function addressFlag(flags: ParsedFlags, name: string): { host: string; port: number } | undefined {
+  const raw = stringFlag(flags, name);
+  if (raw === undefined) return undefined;
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(raw);
+  const port = Number(match?.[3]);
+  if (match === null || port > 65535) {
+    throw new UsageError(
+      `${flags.label(name)} must be host:port (e.g. 127.0.0.1:9090, [::1]:9090), got "${raw}"`,
+    );
+  }
+  return { host: match[1] ?? (match[2] as string), port };
 }
 
 /** The demo publishers' options from `--demo-*` (0 turns one off). */

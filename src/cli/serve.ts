@@ -189,6 +189,15 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     await hubServer.close();
     return 1;
   }
+  const metricsAddress = hubServer.metricsAddress();
+  if (metricsAddress !== undefined && (worker === undefined || worker === 1)) {
+    logger.info(
+      {
+        metrics: `http://${options.metricsListen?.host ?? '127.0.0.1'}:${metricsAddress.port}/metrics`,
+      },
+      'metrics served on their own address',
+    );
+  }
   if (worker === undefined) {
     announce(logger, host, address.port, options.tls !== undefined, dev, {
       ...transportInfo,

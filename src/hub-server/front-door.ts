@@ -32,6 +32,7 @@ import type {
 } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { RawRequestHead } from '../response/index.js';
+import type { HeadDeadline } from './head-deadline.js';
 
 /** Largest head read on the fast path (node's default `maxHeaderSize`). */
 const MAX_HEAD_BYTES = 16 * 1024;
@@ -89,8 +90,14 @@ export interface SubscriberFrontOptions {
   subscribe(head: RawRequestHead, socket: Socket): Promise<void>;
   /** While the server shuts down, subscribe requests are dropped unanswered. */
   closing(): boolean;
-  /** Milliseconds a new connection may take to send its first bytes. */
-  readonly headersTimeout: number;
+  /**
+   * The request-head deadline: started when a connection is accepted, stopped
+   * when the fast path takes the request or when node's server has read the
+   * head of a handed connection (its `request` event).
+   */
+  readonly deadline: HeadDeadline;
+  /** Decides whether a new connection is served at all (connection limits). */
+  admit?(socket: Socket): boolean;
 }
 
 /** What `createSubscriberFront` returns. */
@@ -112,13 +119,9 @@ function swallow(): void {
   // A reset before the request is routed: nothing to answer.
 }
 
-function onIdle(this: Socket): void {
-  this.destroy();
-}
-
 /** Creates the front door; see the file comment. */
 export function createSubscriberFront(options: SubscriberFrontOptions): SubscriberFront {
-  const { hubPath, httpServer, headersTimeout } = options;
+  const { hubPath, httpServer, deadline } = options;
   const held = new Set<Socket>();
   /** Connections handed to node:http → requests in flight on them. */
   const handed = new Map<Socket, number>();
@@ -144,8 +147,7 @@ export function createSubscriberFront(options: SubscriberFrontOptions): Subscrib
   });
 
   function handOff(socket: Socket, chunk: Buffer | undefined): void {
-    socket.setTimeout(0);
-    socket.off('timeout', onIdle);
+    // The head deadline keeps running from the accept: node's `request` event stops it.
     socket.off('error', swallow);
     if (socket.destroyed) return;
     if (chunk !== undefined) socket.unshift(chunk);
@@ -167,8 +169,7 @@ export function createSubscriberFront(options: SubscriberFrontOptions): Subscrib
       handOff(socket, chunk);
       return;
     }
-    socket.setTimeout(0);
-    socket.off('timeout', onIdle);
+    deadline.disarm(socket);
     if (options.closing()) {
       // A transient refusal: the client reconnects elsewhere (see refusal.ts).
       socket.destroy();
@@ -190,8 +191,8 @@ export function createSubscriberFront(options: SubscriberFrontOptions): Subscrib
 
   const server = createServer((socket) => {
     socket.on('error', swallow);
-    socket.setTimeout(headersTimeout);
-    socket.once('timeout', onIdle);
+    if (options.admit?.(socket) === false) return;
+    deadline.arm(socket);
     socket.once('data', onFirstChunk);
   });
 

@@ -29,17 +29,15 @@ import type { Http2SecureServer } from 'node:http2';
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { createHub, type Hub, type HubOptions, type Transport } from '../hub/index.js';
+import { createHub, type Hub, type Transport } from '../hub/index.js';
 import { createMercureHandler } from '../mercure/handler.js';
-import {
-  DEFAULT_HUB_PATH,
-  DEFAULT_MAX_DATA_BYTES,
-  DEFAULT_MAX_TOPICS,
-  type MercureHandlerOptions,
-} from '../mercure/options.js';
+import { DEFAULT_HUB_PATH, type MercureHandlerOptions } from '../mercure/options.js';
 import { SseError } from '../protocol/sse-error.js';
 import type { NodeSseRequest, NodeSseResponse } from '../response/index.js';
 import { createSubscriberFront } from './front-door.js';
+import { hubOptionsFrom } from './hub-options.js';
+import { createMetricsServer } from './metrics-server.js';
+import { createNetworkGuards, type NetworkOptions } from './network.js';
 import { createHubMetrics } from './metrics.js';
 import { createRouter } from './router.js';
 import { devTokensRoute, type DevTokens } from './routes/dev-tokens.js';
@@ -52,10 +50,11 @@ import { createWebUi } from './routes/web-ui.js';
 import { createSecureHubServer, type TlsOptions } from './secure-server.js';
 
 export type { DevTokens } from './routes/dev-tokens.js';
+
 export type { FlaskSseRouteOptions } from './routes/flask-sse-stream.js';
 
 /** Options of {@link createHubServer}: the Mercure endpoint's, plus the server's. */
-export interface HubServerOptions extends MercureHandlerOptions {
+export interface HubServerOptions extends MercureHandlerOptions, NetworkOptions {
   /**
    * The hub to serve. When omitted, one is created with the limits below
    * (and closed by `close()` either way).
@@ -83,6 +82,21 @@ export interface HubServerOptions extends MercureHandlerOptions {
   webUi?: boolean | undefined;
   /** Serve Prometheus metrics at `/metrics`. @default true */
   metrics?: boolean | undefined;
+  /**
+   * `/metrics` answers only requests with `Authorization: Bearer <token>`
+   * (others: 401). The metrics tell anyone who reads them how busy the hub
+   * is and how it is configured.
+   *
+   * @default undefined (anyone who can reach /metrics)
+   */
+  metricsToken?: string | undefined;
+  /**
+   * Serve `/metrics` on its own address (e.g. `{ port: 9090, host:
+   * '127.0.0.1' }`), started by `listen()`, and not on the public one.
+   *
+   * @default undefined (on the public address)
+   */
+  metricsListen?: { port: number; host?: string | undefined } | undefined;
   /**
    * Development mode only: tokens served at `/dev-tokens.json` for the page.
    * Anyone who can reach the server can read them.
@@ -157,36 +171,12 @@ export interface HubServer {
   readonly handler: (req: NodeSseRequest, res: NodeSseResponse) => void;
   /** The metrics registry, when metrics are on. */
   readonly registry: Registry | undefined;
+  /** With `metricsListen`, once listening: the address `/metrics` is served on. */
+  metricsAddress(): AddressInfo | undefined;
   /** Starts listening; resolves to the address (port 0 picks a free port). */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Graceful shutdown (see the file comment). Idempotent. */
   close(): Promise<void>;
-}
-
-function hubOptionsFrom(options: HubServerOptions): HubOptions {
-  const maxTopics = options.maxTopics ?? DEFAULT_MAX_TOPICS;
-  const logger = options.logger;
-  return {
-    subscriptions:
-      options.subscriptions === true
-        ? {
-            hubPath: options.path ?? DEFAULT_HUB_PATH,
-            leaseInterval: options.subscriptionsLeaseInterval,
-            onError: (error) => {
-              logger?.warn({ err: error }, 'active subscriptions: a change was not announced');
-            },
-          }
-        : undefined,
-    historySize: options.historySize,
-    historyBytes: options.historyBytes,
-    maxSubscribers: options.maxSubscribers,
-    maxDataBytes: options.maxDataBytes ?? DEFAULT_MAX_DATA_BYTES,
-    maxTopicsPerUpdate: maxTopics,
-    maxTopicsPerSubscription: maxTopics,
-    heartbeatInterval: options.heartbeatInterval,
-    maxBufferedBytes: options.maxBufferedBytes,
-    transport: options.transport,
-  };
 }
 
 /**
@@ -212,10 +202,13 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
   const hub = options.hub ?? createHub(hubOptionsFrom(options));
   const logger: Logger | undefined = options.logger;
   const transport = hub.transport;
+  const guards = createNetworkGuards(options, logger);
+  const { deadline, limits, headersTimeout } = guards;
   const metrics =
     (options.metrics ?? true)
       ? createHubMetrics(() => hub.stats, {
           appendLatency: transport.appendLatency?.bind(transport),
+          network: guards.stats,
         })
       : undefined;
   const mercureOnError = (status: number, message: string): void => {
@@ -240,7 +233,16 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
     '/healthz',
     healthzRoute({ hub, transportName, startedAt: Date.now(), closing: isClosing }),
   );
-  if (metrics !== undefined) routes.set('/metrics', metricsRoute(metrics.registry, logger));
+  const metricsServer =
+    metrics === undefined
+      ? undefined
+      : createMetricsServer(
+          metricsRoute(metrics.registry, logger, options.metricsToken),
+          options.metricsListen,
+        );
+  if (metrics !== undefined && metricsServer === undefined) {
+    routes.set('/metrics', metricsRoute(metrics.registry, logger, options.metricsToken));
+  }
   if (options.devTokens !== undefined) {
     routes.set('/dev-tokens.json', devTokensRoute(options.devTokens));
   }
@@ -276,6 +278,7 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
     mercure,
     routes,
     preflights,
+    streamPaths: new Set(options.flaskSse === undefined ? [] : preflights.keys()),
     webUi: (options.webUi ?? true) ? createWebUi() : undefined,
     logger,
     subscriptionApi: hub.activeSubscriptions !== undefined,
@@ -283,13 +286,17 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
   });
 
   const secure =
-    options.tls === undefined ? undefined : createSecureHubServer(options.tls, handler);
+    options.tls === undefined
+      ? undefined
+      : createSecureHubServer(options.tls, handler, deadline, headersTimeout);
+  // requestTimeout 0: a publish body has its own (`requestTimeout` of the
+  // Mercure endpoint), and node's would only run on a listening server.
   const plain = secure === undefined ? createServer({ requestTimeout: 0 }, handler) : undefined;
   const server: Server | Http2SecureServer = secure?.server ?? (plain as Server);
   if (plain !== undefined) {
-    // An SSE response lives as long as the client wants it; heartbeats keep it busy.
-    plain.headersTimeout = 30_000;
+    plain.headersTimeout = headersTimeout;
     plain.keepAliveTimeout = 5_000;
+    plain.on('request', deadline.onRequest);
   }
 
   // The front door reads plain HTTP/1.x; over TLS every request goes to the
@@ -301,9 +308,13 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
           httpServer: plain,
           subscribe: (head, socket) => mercure.subscribeRaw(head, socket),
           closing: isClosing,
-          headersTimeout: plain.headersTimeout,
+          deadline,
+          admit: limits.admit,
         })
       : undefined;
+  // node:http (or TLS) listening itself: limits first, the deadline from the accept.
+  if (front === undefined) limits.watch(secure?.server ?? (plain as Server));
+  if (plain !== undefined && front === undefined) plain.on('connection', deadline.arm);
 
   function closed(listener: NetServer): Promise<void> {
     return listener.listening
@@ -317,8 +328,13 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
 
   async function shutdown(): Promise<void> {
     logger?.info({ subscribers: hub.subscriberCount }, 'shutting down');
-    const serverClosed = Promise.all([closed(server), front ? closed(front.server) : undefined]);
+    const serverClosed = Promise.all([
+      closed(server),
+      front ? closed(front.server) : undefined,
+      metricsServer?.close(),
+    ]);
     await hub.close();
+    guards.stop();
     plain?.closeIdleConnections();
     front?.closeIdle();
     secure?.closeIdle();
@@ -340,12 +356,15 @@ export function createHubServer(options: HubServerOptions = {}): HubServer {
     hub,
     handler,
     registry: metrics?.registry,
+    metricsAddress: () => metricsServer?.address(),
     async listen(port = 3000, host?: string) {
       const listener = front?.server ?? server;
+      await metricsServer?.listen();
       await new Promise<void>((resolve, reject) => {
         listener.once('error', reject);
         listener.listen(port, host, () => {
           listener.off('error', reject);
+          guards.guardAccept(listener);
           resolve();
         });
       });

@@ -43,6 +43,29 @@ export interface HubMetricsOptions {
    * @default undefined
    */
   appendLatency?: (() => TransportLatency) | undefined;
+  /**
+   * The server's connection counters, read at scrape time:
+   * `ssehub_connections` (gauge), `ssehub_connections_refused_total{limit}`,
+   * `ssehub_head_timeouts_total`, `ssehub_accept_pauses_total`. Omitted: no
+   * such metrics.
+   *
+   * @default undefined
+   */
+  network?: (() => NetworkStats) | undefined;
+}
+
+/** Connection counters of the server (`connection-limits.ts`, `head-deadline.ts`). */
+export interface NetworkStats {
+  /** Connections open now. */
+  readonly open: number;
+  /** Connections closed at accept by `maxConnections`. */
+  readonly refusedTotal: number;
+  /** Connections closed at accept by `maxConnectionsPerAddress`. */
+  readonly refusedPerAddress: number;
+  /** Connections closed (408) for not sending a request head in time. */
+  readonly headTimeouts: number;
+  /** Times accepting was paused for lack of file descriptors. */
+  readonly acceptPauses: number;
 }
 
 /** Publish requests refused, by HTTP status: incremented by the HTTP layer. */
@@ -178,6 +201,52 @@ export function createHubMetrics(
         options.appendLatency,
       ),
     );
+  }
+  const network = options.network;
+  if (network !== undefined) {
+    new Gauge({
+      name: `${prefix}connections`,
+      help: 'Connections open now.',
+      registers,
+      collect() {
+        this.set(network().open);
+      },
+    });
+    new Counter({
+      name: `${prefix}connections_refused_total`,
+      help: 'Connections closed as soon as accepted, by the limit that refused them.',
+      labelNames: ['limit'],
+      registers,
+      collect() {
+        const stats = network();
+        this.reset();
+        this.inc({ limit: 'max-connections' }, stats.refusedTotal);
+        this.inc({ limit: 'max-connections-per-address' }, stats.refusedPerAddress);
+      },
+    });
+    const mirrored: [string, string, (n: NetworkStats) => number][] = [
+      [
+        'head_timeouts_total',
+        'Connections answered 408 and closed for not sending a request head in time.',
+        (n) => n.headTimeouts,
+      ],
+      [
+        'accept_pauses_total',
+        'Times accepting connections was paused for lack of file descriptors.',
+        (n) => n.acceptPauses,
+      ],
+    ];
+    for (const [name, help, read] of mirrored) {
+      new Counter({
+        name: `${prefix}${name}`,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(read(network()));
+        },
+      });
+    }
   }
   const refused = new Counter({
     name: `${prefix}requests_refused_total`,

@@ -11,6 +11,9 @@
  * … to any request message that contains more than one Host header field
  * line"). (Control characters in header values node refuses itself, and so
  * does the front door.)
+ *
+ * Requests pipelined on HTTP/1.1 go through `pipelining.ts` first: a
+ * stream request is handled when its turn comes, not while queued.
  */
 import type { Logger } from 'pino';
 import { dropConnection, nodeRequestView } from '../mercure/answer-node.js';
@@ -20,6 +23,7 @@ import { hostProblem } from '../mercure/subscribe-request.js';
 import { isSubscriptionApiPath } from '../mercure/subscription-api.js';
 import type { NodeSseRequest, NodeSseResponse } from '../response/adapters/node-http.js';
 import { splitTarget } from '../response/request-target.js';
+import { pipelineGuard } from './pipelining.js';
 import type { Route } from './routes/route.js';
 
 export interface RouterOptions {
@@ -34,6 +38,8 @@ export interface RouterOptions {
   readonly logger: Logger | undefined;
   /** Serve the subscription API (`{hubPath}/subscriptions…`, through `mercure`). @default false */
   readonly subscriptionApi?: boolean | undefined;
+  /** Paths whose `GET` answer is a stream (besides the hub path). */
+  readonly streamPaths?: ReadonlySet<string> | undefined;
   closing(): boolean;
 }
 
@@ -42,8 +48,14 @@ export function createRouter(
   options: RouterOptions,
 ): (req: NodeSseRequest, res: NodeSseResponse) => void {
   const { hubPath, mercure, routes, webUi, logger } = options;
+  const pipelined = pipelineGuard(
+    (req, path) =>
+      req.method === 'GET' && (path === hubPath || options.streamPaths?.has(path) === true),
+    logger,
+  );
 
   function route(req: NodeSseRequest, res: NodeSseResponse): void {
+    const { path } = splitTarget(req.url);
     const problem = hostProblem(nodeRequestView(req));
     if (problem !== undefined) {
       // HTTP/2 forbids connection-specific headers (and has no Host line).
@@ -51,7 +63,6 @@ export function createRouter(
       sendError(res, 400, problem, close);
       return;
     }
-    const { path } = splitTarget(req.url);
     const method = req.method ?? 'GET';
     if (path === hubPath) {
       if (options.closing() && method === 'GET') dropConnection(req);
@@ -85,11 +96,13 @@ export function createRouter(
   }
 
   return (req, res) => {
-    try {
-      route(req, res);
-    } catch (error) {
-      logger?.error({ err: error, url: redactTarget(req.url) }, 'request failed');
-      sendError(res, 500, 'internal server error');
-    }
+    pipelined(req, res, splitTarget(req.url).path, () => {
+      try {
+        route(req, res);
+      } catch (error) {
+        logger?.error({ err: error, url: redactTarget(req.url) }, 'request failed');
+        sendError(res, 500, 'internal server error');
+      }
+    });
   };
 }

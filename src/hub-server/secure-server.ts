@@ -14,11 +14,16 @@
  * (`session.close()`: open streams finish, which the hub's close makes them
  * do); HTTP/1.1 connections are closed once idle (at once, or when their
  * response in flight ends).
+ *
+ * Deadlines (`head-deadline.ts`): the TLS handshake must end within the head
+ * deadline (`handshakeTimeout`); then an HTTP/1.1 connection must send each
+ * request head, and an HTTP/2 session its first stream, within it too.
  */
 import { createSecureServer, type Http2SecureServer, type Http2Session } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { SseError } from '../protocol/sse-error.js';
 import type { NodeSseRequest, NodeSseResponse } from '../response/index.js';
+import type { HeadDeadline } from './head-deadline.js';
 
 /** Certificate and key, PEM. */
 export interface TlsOptions {
@@ -43,6 +48,8 @@ const MAX_CONCURRENT_STREAMS = 100;
 export function createSecureHubServer(
   tls: TlsOptions,
   onRequest: (req: NodeSseRequest, res: NodeSseResponse) => void,
+  deadline: HeadDeadline,
+  headersTimeout: number,
 ): SecureServer {
   const sessions = new Set<Http2Session>();
   /** HTTP/1.1 connections → responses in flight on them. */
@@ -56,6 +63,8 @@ export function createSecureHubServer(
         cert: tls.cert,
         key: tls.key,
         allowHTTP1: true,
+        // 0 would mean no limit for node: keep its default (120 s) then.
+        ...(headersTimeout > 0 ? { handshakeTimeout: headersTimeout } : {}),
         settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS },
       },
       onSecureRequest,
@@ -69,6 +78,7 @@ export function createSecureHubServer(
   }
   function onSecureRequest(req: NodeSseRequest, res: NodeSseResponse): void {
     // allowHTTP1: HTTP/1.1 requests arrive here as node:http objects.
+    deadline.onRequest(req, res);
     const socket = req.socket as TLSSocket;
     const inFlight = http1.get(socket);
     if (inFlight !== undefined) {
@@ -83,11 +93,13 @@ export function createSecureHubServer(
   }
   server.on('session', (session) => {
     sessions.add(session);
+    deadline.armSession(session);
     session.once('close', () => sessions.delete(session));
     if (closing) session.close();
   });
   server.on('secureConnection', (socket: TLSSocket) => {
     if (socket.alpnProtocol === 'h2') return;
+    deadline.arm(socket);
     http1.set(socket, 0);
     socket.once('close', () => http1.delete(socket));
   });

@@ -108,6 +108,13 @@ function invalid(field: string, message: string): SseError {
 const UNSAFE_IN_FIELD = /[\p{Cc}\p{Cf}]/u;
 
 /**
+ * Largest `retry` of an update, in ms: 24 hours. A publisher may slow every
+ * subscriber's reconnection down, but not make a browser wait for days (or
+ * forever) before it reconnects after a drop.
+ */
+export const MAX_RETRY_MS = 24 * 60 * 60 * 1000;
+
+/**
  * Validates `input` and builds the update with `id` (the publisher's, else
  * `generateId()`), plus its SSE frame.
  *
@@ -115,8 +122,8 @@ const UNSAFE_IN_FIELD = /[\p{Cc}\p{Cf}]/u;
  * without control or format characters; `data` a string of at most
  * `maxDataBytes` UTF-8 bytes; `id` and `type` without control or format
  * characters (an empty string counts as absent); a publisher `id` must not
- * start with `#` nor be `earliest` ([spec] reserved); `retry` a non-negative
- * integer; `private` a boolean.
+ * start with `#` nor be `earliest` ([spec] reserved); `retry` an integer
+ * from 0 to {@link MAX_RETRY_MS}; `private` a boolean.
  *
  * @throws {SseError} `SSE_ERR_INVALID_TOPIC`, `SSE_ERR_TOO_MANY_TOPICS`,
  * `SSE_ERR_TOPIC_TOO_LONG`, `SSE_ERR_DATA_TOO_LARGE` (field `data`) or
@@ -166,9 +173,12 @@ export function createUpdate(
   const retry = input.retry;
   if (
     retry !== undefined &&
-    (typeof retry !== 'number' || !Number.isSafeInteger(retry) || retry < 0)
+    (typeof retry !== 'number' || !Number.isSafeInteger(retry) || retry < 0 || retry > MAX_RETRY_MS)
   ) {
-    throw invalid('retry', '"retry" must be a non-negative integer');
+    throw invalid(
+      'retry',
+      `"retry" must be an integer number of milliseconds from 0 to ${MAX_RETRY_MS} (24 hours)`,
+    );
   }
   const isPrivate = input.private ?? false;
   if (typeof isPrivate !== 'boolean') throw invalid('private', '"private" must be a boolean');

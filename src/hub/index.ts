@@ -45,7 +45,7 @@ export {
   isExactSelector,
 } from './topic-selector.js';
 export type { CompiledSelector, TopicMatcherOptions } from './topic-selector.js';
-export { EARLIEST } from './create-update.js';
+export { EARLIEST, MAX_RETRY_MS } from './create-update.js';
 export {
   createMemoryTransport,
   DEFAULT_HISTORY_BYTES,

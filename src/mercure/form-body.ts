@@ -5,7 +5,11 @@
  * Limits: the body is refused with 413 as soon as `Content-Length` or the
  * bytes received go past `maxBytes`; at most `maxBytes` are ever held. The
  * 413 answer closes the connection (`Connection: close` on HTTP/1.1), so the
- * rest of an oversized body is not read.
+ * rest of an oversized body is not read. A body not complete within the
+ * request timeout is refused with 408 (the connection closes too): a
+ * publisher cannot hold a request open by dribbling its body. A body cut
+ * off by the client (connection closed or stream reset mid-body) is a 400:
+ * the client's doing, logged as a refusal, never a 500.
  *
  * @see https://url.spec.whatwg.org/#application/x-www-form-urlencoded
  */
@@ -45,21 +49,31 @@ export function checkFormHeaders(header: (name: string) => string | undefined): 
   }
 }
 
-function tooLarge(req: NodeSseRequest, maxBytes: number): HttpError {
+/** A refusal after which the rest of the body is not read: the connection closes. */
+function closing(req: NodeSseRequest, status: number, message: string): HttpError {
   // HTTP/2 forbids connection-specific headers; there the stream is reset instead.
   const headers = req.httpVersionMajor === 1 ? { connection: 'close' } : undefined;
-  return new HttpError(413, `request body exceeds ${maxBytes} bytes`, headers);
+  return new HttpError(status, message, headers);
 }
+
+function tooLarge(req: NodeSseRequest, maxBytes: number): HttpError {
+  return closing(req, 413, `request body exceeds ${maxBytes} bytes`);
+}
+
+const CUT_OFF = 'request body cut off: the client closed the connection before its end';
 
 /**
  * Reads the body and parses it as form fields (`+` is a space, `%XX` bytes
  * are UTF-8, invalid sequences become U+FFFD).
  *
- * @throws {HttpError} 413 when the body is larger than `maxBytes`.
+ * @throws {HttpError} 413 when the body is larger than `maxBytes`; 408 when it
+ *   is not complete within `timeout` ms (0: no limit); 400 when the client
+ *   cuts it off.
  */
 export async function readFormBody(
   req: NodeSseRequest,
   maxBytes: number,
+  timeout = 0,
 ): Promise<URLSearchParams> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge(req, maxBytes);
@@ -69,10 +83,22 @@ export async function readFormBody(
     const chunks: Buffer[] = [];
     let size = 0;
     const cleanup = (): void => {
+      clearTimeout(timer);
       req.off('data', onData);
       req.off('end', onEnd);
-      req.off('error', onError);
+      req.off('error', onCutOff);
+      req.off('aborted', onCutOff);
+      req.off('close', onCutOff);
     };
+    // One timer per publish request (not per subscriber): the request timeout.
+    const timer =
+      timeout > 0
+        ? setTimeout(() => {
+            cleanup();
+            req.pause();
+            reject(closing(req, 408, `request body not complete within ${timeout} ms`));
+          }, timeout)
+        : undefined;
     const onData = (chunk: Buffer | string): void => {
       const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       size += buffer.byteLength;
@@ -88,13 +114,16 @@ export async function readFormBody(
       cleanup();
       resolve(Buffer.concat(chunks, size));
     };
-    const onError = (error: Error): void => {
+    // A reset or a close before the end (HTTP/1 'aborted' and 'error', HTTP/2 'close').
+    const onCutOff = (): void => {
       cleanup();
-      reject(error);
+      reject(new HttpError(400, CUT_OFF));
     };
     req.on('data', onData);
     req.on('end', onEnd);
-    req.on('error', onError);
+    req.on('error', onCutOff);
+    req.on('aborted', onCutOff);
+    req.on('close', onCutOff);
   });
   return new URLSearchParams(body.toString('utf8'));
 }

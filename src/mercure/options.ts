@@ -33,6 +33,8 @@ export type MercureProtocol = (typeof MERCURE_PROTOCOLS)[number];
 export const DEFAULT_MAX_DATA_BYTES = 1024 * 1024;
 /** Default of {@link MercureHandlerOptions.maxTopics}. */
 export const DEFAULT_MAX_TOPICS = 100;
+/** Default of {@link MercureHandlerOptions.requestTimeout}: 30 s. */
+export const DEFAULT_REQUEST_TIMEOUT = 30_000;
 /** Default of {@link MercureHandlerOptions.path}. */
 export const DEFAULT_HUB_PATH = '/.well-known/mercure';
 
@@ -159,6 +161,14 @@ export interface MercureHandlerOptions {
    */
   maxBodyBytes?: number | undefined;
   /**
+   * Milliseconds a publish request body may take to arrive, from the moment
+   * the hub starts reading it; a body not complete by then is refused with
+   * 408 (the connection closes) and nothing is published. `0`: no limit.
+   *
+   * @default 30000
+   */
+  requestTimeout?: number | undefined;
+  /**
    * Most topics in one update (`topic` fields) or one subscription (`topic`
    * query parameters); more is refused with 400.
    *
@@ -208,6 +218,7 @@ export interface ResolvedMercureOptions {
   readonly clockTolerance: number;
   readonly maxDataBytes: number;
   readonly maxBodyBytes: number;
+  readonly requestTimeout: number;
   readonly maxTopics: number;
   readonly heartbeatInterval: number | false;
   readonly maxBufferedBytes: number | undefined;
@@ -349,6 +360,10 @@ export function resolveMercureOptions(options: MercureHandlerOptions): ResolvedM
     'maxBodyBytes',
     3 * maxDataBytes + 65_536,
   );
+  const requestTimeout = options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT;
+  if (!Number.isSafeInteger(requestTimeout) || requestTimeout < 0) {
+    throw invalid('requestTimeout', 'must be a non-negative integer (ms; 0: no limit)');
+  }
   const maxTopics = positiveInteger(options.maxTopics, 'maxTopics', DEFAULT_MAX_TOPICS);
   const heartbeatInterval = options.heartbeatInterval ?? 15_000;
   if (
@@ -378,6 +393,7 @@ export function resolveMercureOptions(options: MercureHandlerOptions): ResolvedM
     clockTolerance,
     maxDataBytes,
     maxBodyBytes,
+    requestTimeout,
     maxTopics,
     heartbeatInterval,
     maxBufferedBytes: options.maxBufferedBytes,

@@ -2,7 +2,7 @@
  * `POST /.well-known/mercure`: a publisher sends one update as form fields.
  *
  * Order of checks (each refusal publishes nothing): token (401), content
- * type (415), body size (413), fields (400, 413 for `data`), topics against
+ * type (415), body size (413) and time (408, `requestTimeout`), fields (400, 413 for `data`), topics against
  * the token's `mercure.publish` selectors (403), then `hub.publish`.
  *
  * Fields ([spec] "Publication"): `topic` (repeatable: the first is the
@@ -106,7 +106,7 @@ export function createPublishHandler(
       checkCookieOrigin(req, options.publishOrigins, options.cookieName);
     }
     checkFormContentType(req);
-    const form = await readFormBody(req, options.maxBodyBytes);
+    const form = await readFormBody(req, options.maxBodyBytes, options.requestTimeout);
     // Checked before authorization: nothing is matched (or cached) for an
     // update the hub would refuse anyway.
     const update = hub.validate(readPublishForm(form));

@@ -167,6 +167,18 @@ void describe('ssehub serve options', () => {
       /--cors-origin: has an invalid origin "app.example"/,
     ],
     ['an unknown flag', ['--prot', '1'], {}, /Unknown option '--prot'/],
+    [
+      'a bad --metrics-listen',
+      ['--dev', '--metrics-listen', '9090'],
+      {},
+      /--metrics-listen must be host:port \(e\.g\. 127\.0\.0\.1:9090, \[::1\]:9090\), got "9090"/,
+    ],
+    [
+      'a non-numeric --headers-timeout',
+      ['--dev', '--headers-timeout', '30s'],
+      {},
+      /--headers-timeout must be an integer between 0 and 2147483647/,
+    ],
   ];
   for (const [name, args, env, message] of invalid) {
     void test(`exit 2 on ${name}`, async () => {

@@ -50,6 +50,7 @@ void describe('hub.publish', () => {
       ],
       ['negative retry', { topics: 'a', retry: -1 }, 'SSE_ERR_INVALID_FIELD', 'retry'],
       ['fractional retry', { topics: 'a', retry: 1.5 }, 'SSE_ERR_INVALID_FIELD', 'retry'],
+      ['retry above 24 h', { topics: 'a', retry: 86_400_001 }, 'SSE_ERR_INVALID_FIELD', 'retry'],
     ];
     for (const [name, input, code, field] of bad) {
       void it(name, async () => {
