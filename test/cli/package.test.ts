@@ -1,0 +1,91 @@
+/**
+ * The `ssehub` bin from a clone and from the package: `npm ci` runs the
+ * `prepare` script, which builds dist/ (so `npx ssehub` works right after
+ * it), and `npm pack` ships dist/cli/main.js executable, with its shebang,
+ * beside every file the exports map names.
+ *
+ * The pack and exec checks read the dist/ `npm run build` made (`npm test`
+ * builds first).
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  version: string;
+  bin: Record<string, string>;
+  files: string[];
+  scripts: Record<string, string>;
+  exports: Record<string, string | Record<string, string>>;
+};
+const temp = mkdtempSync(join(tmpdir(), 'ssehub-package-test-'));
+after(() => {
+  rmSync(temp, { recursive: true, force: true });
+});
+
+function needDist(): void {
+  assert.ok(
+    existsSync(join(root, 'dist/cli/main.js')),
+    'dist/cli/main.js is missing: run `npm run build` first (npm test does)',
+  );
+}
+
+void describe('the ssehub bin', { timeout: 120_000 }, () => {
+  void test('npm ci runs prepare, which builds dist/ with the bin and its shebang', async () => {
+    // npm runs `prepare` after `npm ci` / `npm install` without arguments in
+    // the package's own folder (and before `npm pack`): this is the build.
+    assert.equal(pkg.scripts.prepare, 'node scripts/prepare.js');
+    const out = join(temp, 'built');
+    await run('npm', ['run', 'prepare', '--silent', '--', '--outDir', out], {
+      cwd: root,
+      timeout: 110_000,
+    });
+    const main = readFileSync(join(out, 'cli/main.js'), 'utf8');
+    assert.match(main.split('\n')[0] ?? '', /^#!\/usr\/bin\/env node$/);
+    assert.ok(existsSync(join(out, 'index.js')), 'the library entry point is built too');
+  });
+
+  void test('npm pack ships dist/cli/main.js executable, and every file the exports map names', async () => {
+    needDist();
+    assert.equal(pkg.bin.ssehub, './dist/cli/main.js');
+    assert.ok(pkg.files.includes('dist'));
+    const dest = join(temp, 'pack');
+    mkdirSync(dest);
+    // --ignore-scripts: pack the dist/ already built rather than rebuilding it here.
+    const { stdout } = await run(
+      'npm',
+      ['pack', '--ignore-scripts', '--json', '--pack-destination', dest],
+      { cwd: root, timeout: 60_000 },
+    );
+    const [packed] = JSON.parse(stdout) as [{ filename: string }];
+    const tarball = join(dest, packed.filename);
+    const listing = (await run('tar', ['-tvzf', tarball])).stdout.split('\n');
+    const mainLine = listing.find((line) => line.endsWith(' package/dist/cli/main.js'));
+    assert.ok(mainLine !== undefined, 'package/dist/cli/main.js is in the tarball');
+    assert.match(mainLine, /^-rwxr-xr-x /, 'the bin is executable in the tarball');
+    const main = (await run('tar', ['-xzOf', tarball, 'package/dist/cli/main.js'])).stdout;
+    assert.equal(main.split('\n')[0], '#!/usr/bin/env node');
+    const names = new Set(listing.map((line) => line.split(' ').at(-1)));
+    for (const target of Object.values(pkg.exports).flatMap((t) =>
+      typeof t === 'string' ? [t] : Object.values(t),
+    )) {
+      assert.ok(names.has(`package/${target.replace(/^\.\//, '')}`), `${target} is packed`);
+    }
+  });
+
+  void test('npx ssehub in the checkout runs the bin (npm exec links the package itself)', async () => {
+    needDist();
+    const { stdout } = await run('npm', ['exec', '--yes', '--', 'ssehub', '--version'], {
+      cwd: root,
+      timeout: 60_000,
+    });
+    assert.equal(stdout, `${pkg.version}\n`);
+  });
+});
