@@ -11,6 +11,7 @@ import {
   signToken,
   type JwtAlgorithm,
 } from '../mercure/index.js';
+import { resolveMercureOptions } from '../mercure/options.js';
 import type { DevSetup } from './announce.js';
 import {
   booleanFlag,
@@ -105,16 +106,15 @@ export async function buildOptions(
         keyIsDefault,
       };
     }
-  } else if (publisherJwtKey === undefined) {
-    throw new UsageError(
-      'a publisher key is required: set --jwt-key or --publisher-jwt-key (or SSEHUB_JWT_KEY), or use --dev',
-    );
   }
-  if (subscriberJwtKey === undefined && !anonymous) {
-    throw new UsageError(
-      'subscribers need a key: set --jwt-key or --subscriber-jwt-key, or allow --anonymous',
-    );
-  }
+  // A missing key is reported after every value given has been checked: a
+  // bad --port is what to fix first, whatever else is missing.
+  let missing =
+    publisherJwtKey === undefined
+      ? 'a publisher key is required: set --jwt-key or --publisher-jwt-key (or SSEHUB_JWT_KEY), or use --dev'
+      : subscriberJwtKey === undefined && !anonymous
+        ? 'subscribers need a key: set --jwt-key or --subscriber-jwt-key, or allow --anonymous'
+        : undefined;
   const corsOrigins = listFlag(flags, 'cors-origin');
   const publishOrigins = listFlag(flags, 'publish-origin');
   const heartbeat = integerFlag(flags, 'heartbeat', 0, 2 ** 31 - 1);
@@ -164,12 +164,17 @@ export async function buildOptions(
     );
   }
   const flaskSse = flaskSseChoice(flags);
-  if (flaskSse?.route.auth === 'jwt' && subscriberJwtKey === undefined) {
-    throw new UsageError(
-      `${flags.label('flask-sse-auth')} jwt needs a subscriber key: set --jwt-key or --subscriber-jwt-key`,
-    );
+  if (missing === undefined && flaskSse?.route.auth === 'jwt' && subscriberJwtKey === undefined) {
+    missing = `${flags.label('flask-sse-auth')} jwt needs a subscriber key: set --jwt-key or --subscriber-jwt-key`;
   }
   options.flaskSse = flaskSse?.route;
+  const port = integerFlag(flags, 'port', 0, 65535) ?? 3000;
+  const logLevel = choiceFlag(flags, 'log-level', LOG_LEVELS) ?? 'info';
+  if (missing !== undefined) {
+    // The values the http layer checks (origins, cookie name, issuers…) come first too.
+    resolveMercureOptions({ ...options, anonymous: true });
+    throw new UsageError(missing);
+  }
   return {
     help: false,
     options,
@@ -178,9 +183,9 @@ export async function buildOptions(
     workers,
     devTls,
     demoOptions,
-    port: integerFlag(flags, 'port', 0, 65535) ?? 3000,
+    port,
     host: stringFlag(flags, 'host') ?? 'localhost',
-    logLevel: choiceFlag(flags, 'log-level', LOG_LEVELS) ?? 'info',
+    logLevel,
     dev: devSetup,
   };
 }

@@ -35,7 +35,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
   } catch (error) {
     const usage = usageFromOptionError(error, OPTION_FLAGS);
     if (usage instanceof UsageError) {
-      process.stderr.write(`ssehub serve: ${usage.message}\n(see ssehub serve --help)\n`);
+      process.stderr.write(`ssehub serve: ${usage.message}\n`);
       return 2;
     }
     throw error;

@@ -82,9 +82,15 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
       return 0;
     }
     const alg = choiceFlag<JwtAlgorithm>(flags, 'jwt-alg', JWT_ALGORITHMS) ?? 'HS256';
-    const keyText =
-      stringFlag(flags, 'jwt-key') ?? (booleanFlag(flags, 'dev') ? DEV_JWT_KEY : undefined);
-    if (keyText === undefined) throw new UsageError('--jwt-key (or --dev) is required');
+    // A given key is checked (PEM file read, HMAC length); the development key is taken as is.
+    const keyFlag = stringFlag(flags, 'jwt-key');
+    const key =
+      keyFlag !== undefined
+        ? readKeyFlag(keyFlag, alg, flags.label('jwt-key'))
+        : booleanFlag(flags, 'dev')
+          ? DEV_JWT_KEY
+          : undefined;
+    if (key === undefined) throw new UsageError('--jwt-key (or --dev) is required');
     const payloadText = stringFlag(flags, 'payload');
     let payload: unknown;
     if (payloadText !== undefined) {
@@ -99,7 +105,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     let token: string;
     try {
       token = await signToken({
-        key: readKeyFlag(keyText, alg, flags.label('jwt-key')),
+        key,
         alg,
         publish: publish.length > 0 ? publish : undefined,
         subscribe: subscribe.length > 0 ? subscribe : undefined,
