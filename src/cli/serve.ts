@@ -5,7 +5,9 @@
  * (the flag wins): `serve-flags.ts` lists them, `serve-options.ts` turns them
  * into options, `serve-transport.ts` connects the transport, `announce.ts`
  * says it is ready. Logs are JSON lines on stdout (pino). SIGTERM or SIGINT
- * shuts down gracefully (streams end cleanly) and exits 0.
+ * shuts down gracefully (streams end cleanly) and exits 0. Exit 2: a bad
+ * flag or variable (one line on stderr naming it); exit 1: the server could
+ * not start (port in use, transport unreachable; one plain line on stderr).
  */
 import cluster from 'node:cluster';
 import { join } from 'node:path';
@@ -18,6 +20,7 @@ import { announce } from './announce.js';
 import { runPrimary } from './cluster.js';
 import { renderHelp, UsageError } from './flags.js';
 import { usageFromOptionError } from './keys.js';
+import { listenFailure } from './listen-failure.js';
 import { OPTION_FLAGS, SERVE_FLAGS, SERVE_FOOTER, SERVE_USAGE } from './serve-flags.js';
 import { buildOptions } from './serve-options.js';
 import { connectFile, connectRedis } from './serve-transport.js';
@@ -165,6 +168,11 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
   } catch (error) {
     logger.fatal({ err: error, port, host }, 'cannot listen');
     await hubServer.close();
+    // With --workers every worker meets the same error: the first one says it.
+    const plain = listenFailure(error, host, port);
+    if (worker === undefined || worker === 1) {
+      process.stderr.write(`ssehub serve: ${plain ?? `cannot listen: ${String(error)}`}\n`);
+    }
     return 1;
   }
   if (worker === undefined) {
