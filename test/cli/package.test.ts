@@ -6,9 +6,17 @@
  *
  * The pack and exec checks read the dist/ `npm run build` made (`npm test`
  * builds first).
+ *
+ * And what Ctrl-C does to `npx ssehub listen`, as the README says: the
+ * terminal signals the whole process group (npm, its `sh -c`, node); listen
+ * ends cleanly, and npm, interrupted itself, dies of the signal (a shell
+ * shows 130).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,5 +95,56 @@ void describe('the ssehub bin', { timeout: 120_000 }, () => {
       timeout: 60_000,
     });
     assert.equal(stdout, `${pkg.version}\n`);
+  });
+
+  void test('Ctrl-C on npx ssehub listen: listen ends cleanly, the shell shows 130 (npm)', async () => {
+    needDist();
+    // A stream that stays open: one comment, then nothing.
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write(': open\n\n');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    let group: number | undefined;
+    try {
+      const child = spawn(
+        'npm',
+        ['exec', '--yes', '--', 'ssehub', 'listen', `http://127.0.0.1:${port}/`],
+        {
+          cwd: root,
+          detached: true, // its own process group, as a terminal's foreground job
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      group = child.pid;
+      const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      const deadline = Date.now() + 30_000;
+      while (!stderr.includes('connected to') && Date.now() < deadline && child.exitCode === null) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.match(stderr, /ssehub listen: connected to http:\/\/127\.0\.0\.1:\d+\/ \(HTTP 200\)/);
+      process.kill(-(child.pid ?? 0), 'SIGINT');
+      // npm dies of the SIGINT it was sent: a shell shows 128 + 2.
+      const [code, signal] = await exited;
+      assert.ok(code === 130 || signal === 'SIGINT', `npm: ${String(code)} ${String(signal)}`);
+      // listen itself reported nothing but its connection: no error, no stack.
+      assert.equal(stderr.trim().split('\n').length, 1, stderr);
+      group = undefined;
+    } finally {
+      // Whatever is left of the group after a failure.
+      if (group !== undefined) {
+        try {
+          process.kill(-group, 'SIGKILL');
+        } catch {
+          // gone already
+        }
+      }
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
