@@ -26,7 +26,7 @@ import { buildOptions } from './serve-options.js';
 import { connectFile, connectRedis } from './serve-transport.js';
 import { startFlaskSse, startPrimaryFlaskSse, type RunningFlaskSse } from './serve-flask-sse.js';
 import { shutdownSignal } from './signals.js';
-import { DEV_TLS_DIR_ENV, devCertificate } from './tls.js';
+import { DEV_TLS_DIR_ENV, devCertificate, removeOnExit } from './tls.js';
 
 export { SERVE_FLAGS } from './serve-flags.js';
 
@@ -73,13 +73,17 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
 
   let tlsInfo: Record<string, unknown> = options.tls === undefined ? {} : { tls: 'files' };
   let workerEnv: NodeJS.ProcessEnv = {};
+  let cacert: string | undefined;
   if (devTls) {
     const certificate = await devCertificate(host, env);
+    // Workers use the primary's certificate; the primary removes it.
+    if (env[DEV_TLS_DIR_ENV] === undefined) removeOnExit(certificate.dir);
     options.tls = certificate;
     workerEnv = { [DEV_TLS_DIR_ENV]: certificate.dir };
+    cacert = join(certificate.dir, 'cert.pem');
     tlsInfo = {
       tls: 'development (self-signed)',
-      certificate: join(certificate.dir, 'cert.pem'),
+      certificate: cacert,
       fingerprint: certificate.fingerprint,
     };
   }
@@ -102,12 +106,15 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
       logger,
       env: workerEnv,
       onReady: (address) => {
-        announce(logger, host, address.port, options.tls !== undefined, dev, {
-          ...transportInfo,
-          ...tlsInfo,
-          workers,
-          anonymous: options.anonymous,
-        });
+        announce(
+          logger,
+          host,
+          address.port,
+          options.tls !== undefined,
+          dev,
+          { ...transportInfo, ...tlsInfo, workers, anonymous: options.anonymous },
+          cacert,
+        );
       },
     });
     await primaryFlaskSse?.close();
@@ -176,11 +183,15 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     return 1;
   }
   if (worker === undefined) {
-    announce(logger, host, address.port, options.tls !== undefined, dev, {
-      ...transportInfo,
-      ...tlsInfo,
-      anonymous: options.anonymous,
-    });
+    announce(
+      logger,
+      host,
+      address.port,
+      options.tls !== undefined,
+      dev,
+      { ...transportInfo, ...tlsInfo, anonymous: options.anonymous },
+      cacert,
+    );
   } else {
     logger.info({ port: address.port, pid: process.pid }, 'worker ready');
   }
