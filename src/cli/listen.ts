@@ -20,6 +20,7 @@ import {
   parseFlags,
   renderHelp,
   stringFlag,
+  tokenFlag,
   UsageError,
   type FlagSpec,
 } from './flags.js';
@@ -221,7 +222,7 @@ function parseRequest(argv: string[], env: NodeJS.ProcessEnv): ListenRequest | '
       : integerFlag(flags, 'max-retries', 0);
   return {
     url,
-    token: stringFlag(flags, 'token'),
+    token: tokenFlag(flags, 'token'),
     lastEventId,
     json: booleanFlag(flags, 'json'),
     maxRetries,

@@ -11,6 +11,7 @@ import {
   parseFlags,
   renderHelp,
   stringFlag,
+  tokenFlag,
   UsageError,
   type FlagSpec,
 } from './flags.js';
@@ -119,11 +120,12 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     }
     const topics = listFlag(flags, 'topic');
     if (topics.length === 0) throw new UsageError('--topic is required');
+    if (topics.includes('')) throw new UsageError('--topic must not be empty');
     const retry = stringFlag(flags, 'retry');
     if (retry !== undefined && !/^\d+$/.test(retry)) {
       throw new UsageError(`--retry must be a non-negative integer (ms), got "${retry}"`);
     }
-    let token = stringFlag(flags, 'token');
+    let token = tokenFlag(flags, 'token');
     const jwtKey = stringFlag(flags, 'jwt-key');
     if (token === undefined) {
       if (jwtKey === undefined) throw new UsageError('--token or --jwt-key is required');

@@ -169,6 +169,13 @@ export async function buildOptions(
   }
   options.flaskSse = flaskSse?.route;
   const port = integerFlag(flags, 'port', 0, 65535) ?? 3000;
+  const host = stringFlag(flags, 'host') ?? 'localhost';
+  // A name or an address as node's listen() takes it: no brackets, no port, no scheme.
+  if (!/^[\w.:%-]+$/.test(host)) {
+    throw new UsageError(
+      `${flags.label('host')} must be a host name or an IP address (no brackets, port or scheme: 127.0.0.1, ::1, 0.0.0.0), got "${host}"`,
+    );
+  }
   const logLevel = choiceFlag(flags, 'log-level', LOG_LEVELS) ?? 'info';
   if (missing !== undefined) {
     // The values the http layer checks (origins, cookie name, issuers…) come first too.
@@ -184,7 +191,7 @@ export async function buildOptions(
     devTls,
     demoOptions,
     port,
-    host: stringFlag(flags, 'host') ?? 'localhost',
+    host,
     logLevel,
     dev: devSetup,
   };

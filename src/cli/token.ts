@@ -102,6 +102,11 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     }
     const publish = listFlag(flags, 'publish');
     const subscribe = listFlag(flags, 'subscribe');
+    for (const name of ['publish', 'subscribe'] as const) {
+      if ((name === 'publish' ? publish : subscribe).includes('')) {
+        throw new UsageError(`--${name} must not be empty (a topic selector; * for all)`);
+      }
+    }
     let token: string;
     try {
       token = await signToken({

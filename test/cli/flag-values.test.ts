@@ -190,6 +190,9 @@ const cases: [Command, string[], Record<string, string>, RegExp][] = [
   ['serve', ['--dev'], { SSEHUB_ANONYMOUS: 'maybe' }, /SSEHUB_ANONYMOUS must be true or false/],
   ['serve', ['--dev', '--port'], {}, /--port <value>' argument missing/],
   ['serve', ['--prot', '1'], {}, /Unknown option '--prot'/],
+  ['serve', ['--dev', '--host', ''], {}, /--host must be a host name or an IP address .*got ""/],
+  ['serve', ['--dev', '--host', '[::1]'], {}, /--host must be a host name or an IP address/],
+  ['serve', ['--dev'], { SSEHUB_HOST: 'http://h:3000' }, /SSEHUB_HOST must be a host name/],
   // serve: keys and algorithms
   ['serve', ['--jwt-alg', 'XX256'], {}, /--jwt-alg must be one of HS256/],
   [
@@ -293,6 +296,14 @@ const cases: [Command, string[], Record<string, string>, RegExp][] = [
   ],
   ['publish', ['--topic', 't'], { SSEHUB_JWT_KEY: 'short' }, /SSEHUB_JWT_KEY: an HS256 secret/],
   ['publish', ['--topic', 't', '--jwt-key', KEY32, '--nope'], {}, /Unknown option '--nope'/],
+  ['publish', ['--topic', '', '--jwt-key', KEY32], {}, /--topic must not be empty/],
+  [
+    'publish',
+    ['--topic', 't', '--token', 'a\nb'],
+    {},
+    /--token must be a JWT: .*no spaces or line breaks/,
+  ],
+  ['publish', ['--topic', 't'], { SSEHUB_TOKEN: 'a b' }, /SSEHUB_TOKEN must be a JWT/],
   // listen
   ['listen', ['not a url'], {}, /the URL must be an absolute URL, got "not a url"/],
   ['listen', ['--hub', 'nope', '--topic', 't'], {}, /--hub must be an absolute URL, got "nope"/],
@@ -307,6 +318,7 @@ const cases: [Command, string[], Record<string, string>, RegExp][] = [
   ],
   ['listen', ['http://h/', '--topic', ''], {}, /--topic must not be empty/],
   ['listen', ['http://h/', '--nope'], {}, /Unknown option '--nope'/],
+  ['listen', ['http://h/', '--token', 'Bearer x'], {}, /--token must be a JWT/],
   // token
   ['token', ['--jwt-key', 'short'], {}, /--jwt-key: an HS256 secret must be at least 32 bytes/],
   [
@@ -330,6 +342,8 @@ const cases: [Command, string[], Record<string, string>, RegExp][] = [
   ],
   ['token', ['--dev', '--payload', '{nope'], {}, /--payload must be JSON/],
   ['token', ['--dev', '--nope'], {}, /Unknown option '--nope'/],
+  ['token', ['--dev', '--publish', ''], {}, /--publish must not be empty/],
+  ['token', ['--dev', '--subscribe', '*', '--subscribe', ''], {}, /--subscribe must not be empty/],
 ];
 
 void describe('bad flag values: one line naming the flag, exit 2', () => {
