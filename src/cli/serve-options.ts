@@ -3,7 +3,7 @@
  * workers and the development setup. Every flag is checked here, before
  * anything starts; a bad value is a `UsageError` naming the flag.
  */
-import type { DemoOptions } from '../demo/index.js';
+import { checkSymbols, MIN_INTERVAL, type DemoOptions } from '../demo/index.js';
 import type { HubServerOptions } from '../hub-server/index.js';
 import {
   JWT_ALGORITHMS,
@@ -199,8 +199,14 @@ export async function buildOptions(
 
 /** The demo publishers' options from `--demo-*` (0 turns one off). */
 function demoFlags(flags: ParsedFlags): DemoOptions {
+  // Checked here, with the other values, before a missing key is reported.
   const interval = (name: string): number | false | undefined => {
     const value = integerFlag(flags, name, 0, 2 ** 31 - 1);
+    if (value !== undefined && value !== 0 && value < MIN_INTERVAL) {
+      throw new UsageError(
+        `${flags.label(name)} must be 0 (off) or at least ${MIN_INTERVAL} (ms), got "${value}"`,
+      );
+    }
     return value === 0 ? false : value;
   };
   // Repeatable, and a comma-separated list works on the command line too.
@@ -210,6 +216,7 @@ function demoFlags(flags: ParsedFlags): DemoOptions {
       .map((symbol) => symbol.trim())
       .filter((symbol) => symbol !== ''),
   );
+  if (symbols.length > 0) checkSymbols(symbols);
   return {
     symbols: symbols.length > 0 ? symbols : undefined,
     priceInterval: interval('demo-price-interval'),

@@ -193,6 +193,13 @@ const cases: [Command, string[], Record<string, string>, RegExp][] = [
   ['serve', ['--dev', '--host', ''], {}, /--host must be a host name or an IP address .*got ""/],
   ['serve', ['--dev', '--host', '[::1]'], {}, /--host must be a host name or an IP address/],
   ['serve', ['--dev'], { SSEHUB_HOST: 'http://h:3000' }, /SSEHUB_HOST must be a host name/],
+  ['serve', ['--demo', '--demo-symbols', '$$$'], {}, /--demo-symbols: must be 1 to 16 letters/],
+  [
+    'serve',
+    ['--demo', '--demo-monitor-interval', '5'],
+    {},
+    /--demo-monitor-interval must be 0 \(off\) or at least 10 \(ms\), got "5"/,
+  ],
   // serve: keys and algorithms
   ['serve', ['--jwt-alg', 'XX256'], {}, /--jwt-alg must be one of HS256/],
   [
