@@ -17,7 +17,7 @@ import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -46,17 +46,21 @@ function needDist(): void {
 }
 
 void describe('the ssehub bin', { timeout: 120_000 }, () => {
-  void test('npm ci runs prepare, which builds dist/ with the bin and its shebang', async () => {
+  void test('npm ci runs prepare, which builds dist/ with the bin executable, with its shebang', async () => {
     // npm runs `prepare` after `npm ci` / `npm install` without arguments in
-    // the package's own folder (and before `npm pack`): this is the build.
-    assert.equal(pkg.scripts.prepare, 'node scripts/prepare.js');
+    // the package's own folder (and before `npm pack`): the build, as `npm run build`.
+    assert.equal(pkg.scripts.prepare, 'node scripts/build.js --skip-without-typescript');
+    assert.equal(pkg.scripts.build, 'node scripts/build.js');
     const out = join(temp, 'built');
     await run('npm', ['run', 'prepare', '--silent', '--', '--outDir', out], {
       cwd: root,
       timeout: 110_000,
     });
-    const main = readFileSync(join(out, 'cli/main.js'), 'utf8');
-    assert.match(main.split('\n')[0] ?? '', /^#!\/usr\/bin\/env node$/);
+    const bin = join(out, 'cli/main.js');
+    assert.match(readFileSync(bin, 'utf8').split('\n')[0] ?? '', /^#!\/usr\/bin\/env node$/);
+    // npx's link to a checkout's bin marks it executable only when the link is
+    // made: a dist/ rebuilt from scratch must be executable by itself.
+    assert.equal(statSync(bin).mode & 0o111, 0o111, 'the built bin is executable');
     assert.ok(existsSync(join(out, 'index.js')), 'the library entry point is built too');
   });
 
