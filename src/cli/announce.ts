@@ -10,6 +10,8 @@ import type { DevTokens } from '../hub-server/index.js';
 export interface DevSetup {
   tokens: DevTokens;
   key: string;
+  /** The algorithm of `key` (the publisher's). */
+  alg: string;
   keyIsDefault: boolean;
 }
 
@@ -36,7 +38,7 @@ function devBanner(url: string, hubUrl: string, dev: DevSetup, cacert: string | 
     'ssehub development mode: do not expose this server.',
     `  page:            ${url}`,
     `  hub:             ${hubUrl}`,
-    `  JWT key (HS256): ${dev.key}${dev.keyIsDefault ? '  (the well-known development key)' : ''}`,
+    `  JWT key (${dev.alg}): ${dev.key}${dev.keyIsDefault ? '  (the well-known development key)' : ''}`,
     `  publisher JWT:   ${dev.tokens.publisherToken}`,
     '',
     'Publish:',

@@ -103,6 +103,7 @@ export async function buildOptions(
       devSetup = {
         tokens: { publisherToken, subscriberToken },
         key: publisherJwtKey,
+        alg: publisherJwtAlg,
         keyIsDefault,
       };
     }

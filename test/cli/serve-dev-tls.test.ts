@@ -24,9 +24,13 @@ async function until(check: () => boolean, what: string): Promise<void> {
 }
 
 void describe('ssehub serve --dev --dev-tls', { timeout: 60_000 }, () => {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    void test(`the banner's curl names the certificate; ${signal} removes its folder`, async () => {
-      const served = await serve(['--dev', '--dev-tls']);
+  const HS384_KEY = 'k'.repeat(48);
+  for (const [signal, args, alg] of [
+    ['SIGINT', [], 'HS256'],
+    ['SIGTERM', ['--jwt-alg', 'HS384', '--jwt-key', HS384_KEY], 'HS384'],
+  ] as const) {
+    void test(`the banner's curl names the certificate; ${signal} removes its folder (${alg})`, async () => {
+      const served = await serve(['--dev', '--dev-tls', ...args]);
       const ready = served.logs.find((l) => String(l.msg).startsWith('listening on'));
       assert.ok(ready);
       const certificate = String(ready.certificate);
@@ -35,6 +39,10 @@ void describe('ssehub serve --dev --dev-tls', { timeout: 60_000 }, () => {
 
       await until(() => served.stderr().includes('Subscribe:\n  curl'), 'the banner');
       const lines = served.stderr().split('\n');
+      assert.ok(
+        lines.some((line) => line.startsWith(`  JWT key (${alg}): `)),
+        `the banner names the key's algorithm, ${alg}`,
+      );
       const publish = lines[lines.indexOf('Publish:') + 1]?.trim() ?? '';
       const subscribe = lines[lines.indexOf('Subscribe:') + 1]?.trim() ?? '';
       assert.ok(publish.startsWith(`curl --cacert '${certificate}' -d 'topic=`), publish);
