@@ -10,23 +10,41 @@ import type { DevTokens } from '../hub-server/index.js';
 export interface DevSetup {
   tokens: DevTokens;
   key: string;
+  /** The algorithm of `key` (the publisher's). */
+  alg: string;
   keyIsDefault: boolean;
 }
 
-function devBanner(url: string, hubUrl: string, dev: DevSetup): string {
-  const topic = 'https://example.com/demo';
+/**
+ * The curl lines of the banner; with a self-signed certificate
+ * (`--dev-tls`), `--cacert` names it, so they work as printed.
+ */
+function curlLines(
+  hubUrl: string,
+  dev: DevSetup,
+  cacert: string | undefined,
+): { publish: string; subscribe: string } {
+  const ca = cacert === undefined ? '' : ` --cacert '${cacert}'`;
+  return {
+    publish: `curl${ca} -d 'topic=https://example.com/demo' -d 'data=hello' -H 'Authorization: Bearer ${dev.tokens.publisherToken}' ${hubUrl}`,
+    subscribe: `curl${ca} -N '${hubUrl}?topic=*'`,
+  };
+}
+
+function devBanner(url: string, hubUrl: string, dev: DevSetup, cacert: string | undefined): string {
+  const curl = curlLines(hubUrl, dev, cacert);
   return [
     '',
     'ssehub development mode: do not expose this server.',
     `  page:            ${url}`,
     `  hub:             ${hubUrl}`,
-    `  JWT key (HS256): ${dev.key}${dev.keyIsDefault ? '  (the well-known development key)' : ''}`,
+    `  JWT key (${dev.alg}): ${dev.key}${dev.keyIsDefault ? '  (the well-known development key)' : ''}`,
     `  publisher JWT:   ${dev.tokens.publisherToken}`,
     '',
     'Publish:',
-    `  curl -d 'topic=${topic}' -d 'data=hello' -H 'Authorization: Bearer ${dev.tokens.publisherToken}' ${hubUrl}`,
+    `  ${curl.publish}`,
     'Subscribe:',
-    `  curl -N '${hubUrl}?topic=*'`,
+    `  ${curl.subscribe}`,
     '',
   ].join('\n');
 }
@@ -39,7 +57,8 @@ function formatUrl(host: string, port: number, secure: boolean): string {
 
 /**
  * Logs the ready line (last: tools wait for `listening on`) and, in
- * development mode, the banner with a token and a curl line.
+ * development mode, the banner with a token and a curl line (`cacert`: the
+ * development certificate of `--dev-tls`, for curl to trust).
  */
 export function announce(
   logger: Logger,
@@ -48,11 +67,12 @@ export function announce(
   secure: boolean,
   dev: DevSetup | undefined,
   details: Record<string, unknown>,
+  cacert?: string,
 ): void {
   const url = formatUrl(host, port, secure);
   const hubUrl = new URL('.well-known/mercure', url).href;
   if (dev !== undefined) {
-    const curl = `curl -d 'topic=https://example.com/demo' -d 'data=hello' -H 'Authorization: Bearer ${dev.tokens.publisherToken}' ${hubUrl}`;
+    const curl = curlLines(hubUrl, dev, cacert).publish;
     logger.warn(
       {
         jwtKey: dev.key,
@@ -63,7 +83,7 @@ export function announce(
       },
       `development mode: JWT key "${dev.key}"; publish with: ${curl}`,
     );
-    process.stderr.write(devBanner(url, hubUrl, dev));
+    process.stderr.write(devBanner(url, hubUrl, dev, cacert));
   }
   logger.info(
     { url, hub: hubUrl, port, host, ...details, dev: dev !== undefined, pid: process.pid },

@@ -147,6 +147,22 @@ export function integerFlag(
   return value;
 }
 
+/**
+ * Reads a token flag (`--token`): a JWT goes into an `Authorization`
+ * header, so it is visible ASCII without spaces.
+ *
+ * @throws {UsageError} naming the flag.
+ */
+export function tokenFlag(flags: ParsedFlags, name: string): string | undefined {
+  const raw = stringFlag(flags, name);
+  if (raw !== undefined && !/^[\x21-\x7e]+$/.test(raw)) {
+    throw new UsageError(
+      `${flags.label(name)} must be a JWT: letters, digits and punctuation, no spaces or line breaks`,
+    );
+  }
+  return raw;
+}
+
 /** Reads a string flag that must be one of `choices`. */
 export function choiceFlag<T extends string>(
   flags: ParsedFlags,

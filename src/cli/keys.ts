@@ -16,13 +16,38 @@ import { UsageError } from './flags.js';
 export const DEV_JWT_KEY = '!ChangeThisMercureHubJWTSecretKey!';
 
 /**
- * Resolves a key flag: for `HS*` the value is the secret itself; for the
- * others, PEM text, or else the path of a PEM file.
+ * The shortest HMAC secret per algorithm, in bytes: RFC 7518 §3.2, "A key of
+ * the same size as the hash output (for instance, 256 bits for "HS256") or
+ * larger MUST be used with this algorithm."
  *
- * @throws {UsageError} naming the flag when a PEM file cannot be read.
+ * @see https://www.rfc-editor.org/rfc/rfc7518#section-3.2
+ */
+export const HMAC_MIN_BYTES: Readonly<Record<string, number>> = {
+  HS256: 32,
+  HS384: 48,
+  HS512: 64,
+};
+
+/**
+ * Resolves a key flag: for `HS*` the value is the secret itself (its UTF-8
+ * bytes), at least as long as the hash output; for the others, PEM text, or
+ * else the path of a PEM file.
+ *
+ * @throws {UsageError} naming the flag when an HMAC secret is too short or a
+ * PEM file cannot be read.
  */
 export function readKeyFlag(value: string, alg: JwtAlgorithm, label: string): string {
-  if (alg.startsWith('HS')) return value;
+  const min = HMAC_MIN_BYTES[alg];
+  if (min !== undefined) {
+    // [RFC 7518 §3.2] a key of the same size as the hash output or larger MUST be used.
+    const bytes = Buffer.byteLength(value, 'utf8');
+    if (bytes < min) {
+      throw new UsageError(
+        `${label}: an ${alg} secret must be at least ${min} bytes (RFC 7518 §3.2: as long as the hash output), got ${bytes}; make one with: openssl rand -base64 48`,
+      );
+    }
+    return value;
+  }
   if (value.trimStart().startsWith('-----BEGIN ')) return value.replace(/\\n/g, '\n');
   try {
     return readFileSync(value, 'utf8');

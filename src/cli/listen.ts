@@ -20,12 +20,21 @@ import {
   parseFlags,
   renderHelp,
   stringFlag,
+  tokenFlag,
   UsageError,
   type FlagSpec,
 } from './flags.js';
 
-/** The flags of `ssehub listen` (the URL is the one positional argument). */
+/** The flags of `ssehub listen` (the URL: the positional argument or `--hub`). */
 export const LISTEN_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'hub',
+    type: 'string',
+    value: '<url>',
+    // Read by hand: SSEHUB_HUB_URL, then SSEHUB_HUB (see FOOTER).
+    env: false,
+    description: 'URL of the hub or stream, as with ssehub publish (or give it as the argument)',
+  },
   {
     name: 'topic',
     type: 'string',
@@ -83,7 +92,7 @@ export const LISTEN_FLAGS: readonly FlagSpec[] = [
   { name: 'help', type: 'boolean', short: 'h', env: false, description: 'Show this help' },
 ];
 
-const USAGE = `Usage: ssehub listen [<url-or-hub>] [--topic <topic> | --match <topic> | --match-urlpattern <pattern>]... [--token <jwt>] [--last-event-id <id>] [--json]
+const USAGE = `Usage: ssehub listen [<url-or-hub> | --hub <url>] [--topic <topic> | --match <topic> | --match-urlpattern <pattern>]... [--token <jwt>] [--last-event-id <id>] [--json]
 
 Subscribes to a Mercure hub (--topic adds pre-1.0 topic= parameters, --match
 and --match-urlpattern the Mercure 1.0 ones)
@@ -185,12 +194,24 @@ function parseRequest(argv: string[], env: NodeJS.ProcessEnv): ListenRequest | '
   if (positionals.length > 1) {
     throw new UsageError(`one URL expected, got ${positionals.length}: ${positionals.join(' ')}`);
   }
-  const given = positionals[0];
+  const hubFlag = stringFlag(flags, 'hub');
+  if (hubFlag !== undefined && positionals.length > 0) {
+    throw new UsageError(
+      `give the URL once, as the argument or with --hub, got both: ${positionals[0] ?? ''} and --hub ${hubFlag}`,
+    );
+  }
+  const given = positionals[0] ?? hubFlag;
   const envName = env.SSEHUB_HUB_URL !== undefined ? 'SSEHUB_HUB_URL' : 'SSEHUB_HUB';
   const envUrl = env[envName];
   const text = given ?? envUrl ?? DEFAULT_HUB;
   const source =
-    given !== undefined ? 'the URL' : envUrl !== undefined ? envName : 'the default hub URL';
+    hubFlag !== undefined
+      ? '--hub'
+      : given !== undefined
+        ? 'the URL'
+        : envUrl !== undefined
+          ? envName
+          : 'the default hub URL';
   let url: URL;
   try {
     url = new URL(text);
@@ -227,7 +248,7 @@ function parseRequest(argv: string[], env: NodeJS.ProcessEnv): ListenRequest | '
       : integerFlag(flags, 'max-retries', 0);
   return {
     url,
-    token: stringFlag(flags, 'token'),
+    token: tokenFlag(flags, 'token'),
     lastEventId,
     json: booleanFlag(flags, 'json'),
     maxRetries,

@@ -11,6 +11,7 @@ import {
   parseFlags,
   renderHelp,
   stringFlag,
+  tokenFlag,
   UsageError,
   type FlagSpec,
 } from './flags.js';
@@ -40,7 +41,7 @@ export const PUBLISH_FLAGS: readonly FlagSpec[] = [
     short: 'd',
     value: '<text>',
     env: false,
-    description: 'The data; "-" reads it from stdin',
+    description: 'The data; "-" reads it from stdin (less one trailing newline)',
   },
   {
     name: 'id',
@@ -85,10 +86,17 @@ const USAGE = `Usage: ssehub publish --topic <topic> [--data <text> | --data -] 
 
 Publishes one update to a Mercure hub and prints its id.`;
 
+/**
+ * `--data -`: stdin, less exactly one trailing line ending (`\n` or
+ * `\r\n`), the one `echo`, a here-string or a file's last line adds; any
+ * further blank lines are data.
+ */
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 /** Runs `ssehub publish`; 0 on success, 1 when the hub refused, 2 on bad usage. */
@@ -112,11 +120,12 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     }
     const topics = listFlag(flags, 'topic');
     if (topics.length === 0) throw new UsageError('--topic is required');
+    if (topics.includes('')) throw new UsageError('--topic must not be empty');
     const retry = stringFlag(flags, 'retry');
     if (retry !== undefined && !/^\d+$/.test(retry)) {
       throw new UsageError(`--retry must be a non-negative integer (ms), got "${retry}"`);
     }
-    let token = stringFlag(flags, 'token');
+    let token = tokenFlag(flags, 'token');
     const jwtKey = stringFlag(flags, 'jwt-key');
     if (token === undefined) {
       if (jwtKey === undefined) throw new UsageError('--token or --jwt-key is required');

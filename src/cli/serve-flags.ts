@@ -226,7 +226,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     name: 'dev-tls',
     type: 'boolean',
     description:
-      'HTTPS with HTTP/2 on a throwaway self-signed certificate for localhost (written to a temporary folder, shown in the log); browsers warn about it',
+      'HTTPS with HTTP/2 on a throwaway self-signed certificate for localhost (written to a temporary folder, shown in the log, removed on exit); browsers warn about it',
   },
   {
     name: 'subscriptions',

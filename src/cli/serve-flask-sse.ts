@@ -16,7 +16,7 @@ import { createHub, type Hub, type Transport } from '../hub/index.js';
 import type { FlaskSseRouteOptions, HubServerOptions } from '../hub-server/index.js';
 import { DEFAULT_MAX_DATA_BYTES, DEFAULT_MAX_TOPICS } from '../mercure/options.js';
 import { listFlag, stringFlag, UsageError, type ParsedFlags } from './flags.js';
-import { redactUrl } from './serve-transport.js';
+import { redactUrl, redisUrl } from './serve-transport.js';
 
 /** What `--flask-sse*` ask for. */
 export interface FlaskSseChoice {
@@ -46,18 +46,11 @@ export function flaskSseChoice(flags: ParsedFlags): FlaskSseChoice | undefined {
     }
     return undefined;
   }
-  let url: URL | undefined;
-  try {
-    url = new URL(raw);
-  } catch {
-    url = undefined;
-  }
-  if (url === undefined || (url.protocol !== 'redis:' && url.protocol !== 'rediss:')) {
-    const shown = url === undefined ? 'a value that is not a URL' : `"${redactUrl(url)}"`;
-    throw new UsageError(
-      `${flags.label('flask-sse')} must be the redis:// or rediss:// URL the Flask app publishes on (its SSE_REDIS_URL or REDIS_URL), got ${shown}`,
-    );
-  }
+  const url = redisUrl(
+    raw,
+    flags.label('flask-sse'),
+    'the redis:// or rediss:// URL the Flask app publishes on (its SSE_REDIS_URL or REDIS_URL)',
+  );
   // Repeatable, and a comma-separated list works on the command line too.
   const channels = listFlag(flags, 'flask-sse-channels').flatMap((v) =>
     v

@@ -3,7 +3,7 @@
  * workers and the development setup. Every flag is checked here, before
  * anything starts; a bad value is a `UsageError` naming the flag.
  */
-import type { DemoOptions } from '../demo/index.js';
+import { checkSymbols, MIN_INTERVAL, type DemoOptions } from '../demo/index.js';
 import type { HubServerOptions } from '../hub-server/index.js';
 import {
   JWT_ALGORITHMS,
@@ -11,6 +11,7 @@ import {
   signToken,
   type JwtAlgorithm,
 } from '../mercure/index.js';
+import { resolveMercureOptions } from '../mercure/options.js';
 import type { DevSetup } from './announce.js';
 import {
   booleanFlag,
@@ -104,19 +105,19 @@ export async function buildOptions(
       devSetup = {
         tokens: { publisherToken, subscriberToken },
         key: publisherJwtKey,
+        alg: publisherJwtAlg,
         keyIsDefault,
       };
     }
-  } else if (publisherJwtKey === undefined) {
-    throw new UsageError(
-      'a publisher key is required: set --jwt-key or --publisher-jwt-key (or SSEHUB_JWT_KEY), or use --dev',
-    );
   }
-  if (subscriberJwtKey === undefined && !anonymous) {
-    throw new UsageError(
-      'subscribers need a key: set --jwt-key or --subscriber-jwt-key, or allow --anonymous',
-    );
-  }
+  // A missing key is reported after every value given has been checked: a
+  // bad --port is what to fix first, whatever else is missing.
+  let missing =
+    publisherJwtKey === undefined
+      ? 'a publisher key is required: set --jwt-key or --publisher-jwt-key (or SSEHUB_JWT_KEY), or use --dev'
+      : subscriberJwtKey === undefined && !anonymous
+        ? 'subscribers need a key: set --jwt-key or --subscriber-jwt-key, or allow --anonymous'
+        : undefined;
   const corsOrigins = listFlag(flags, 'cors-origin');
   const publishOrigins = listFlag(flags, 'publish-origin');
   const heartbeat = integerFlag(flags, 'heartbeat', 0, 2 ** 31 - 1);
@@ -177,12 +178,24 @@ export async function buildOptions(
     options.subscriptions = false; // --dev's default, not asked for
   }
   const flaskSse = flaskSseChoice(flags);
-  if (flaskSse?.route.auth === 'jwt' && subscriberJwtKey === undefined) {
-    throw new UsageError(
-      `${flags.label('flask-sse-auth')} jwt needs a subscriber key: set --jwt-key or --subscriber-jwt-key`,
-    );
+  if (missing === undefined && flaskSse?.route.auth === 'jwt' && subscriberJwtKey === undefined) {
+    missing = `${flags.label('flask-sse-auth')} jwt needs a subscriber key: set --jwt-key or --subscriber-jwt-key`;
   }
   options.flaskSse = flaskSse?.route;
+  const port = integerFlag(flags, 'port', 0, 65535) ?? 3000;
+  const host = stringFlag(flags, 'host') ?? 'localhost';
+  // A name or an address as node's listen() takes it: no brackets, no port, no scheme.
+  if (!/^[\w.:%-]+$/.test(host)) {
+    throw new UsageError(
+      `${flags.label('host')} must be a host name or an IP address (no brackets, port or scheme: 127.0.0.1, ::1, 0.0.0.0), got "${host}"`,
+    );
+  }
+  const logLevel = choiceFlag(flags, 'log-level', LOG_LEVELS) ?? 'info';
+  if (missing !== undefined) {
+    // The values the http layer checks (origins, cookie name, issuers…) come first too.
+    resolveMercureOptions({ ...options, anonymous: true });
+    throw new UsageError(missing);
+  }
   return {
     help: false,
     options,
@@ -191,9 +204,9 @@ export async function buildOptions(
     workers,
     devTls,
     demoOptions,
-    port: integerFlag(flags, 'port', 0, 65535) ?? 3000,
-    host: stringFlag(flags, 'host') ?? 'localhost',
-    logLevel: choiceFlag(flags, 'log-level', LOG_LEVELS) ?? 'info',
+    port,
+    host,
+    logLevel,
     dev: devSetup,
   };
 }
@@ -214,8 +227,14 @@ function addressFlag(flags: ParsedFlags, name: string): { host: string; port: nu
 
 /** The demo publishers' options from `--demo-*` (0 turns one off). */
 function demoFlags(flags: ParsedFlags): DemoOptions {
+  // Checked here, with the other values, before a missing key is reported.
   const interval = (name: string): number | false | undefined => {
     const value = integerFlag(flags, name, 0, 2 ** 31 - 1);
+    if (value !== undefined && value !== 0 && value < MIN_INTERVAL) {
+      throw new UsageError(
+        `${flags.label(name)} must be 0 (off) or at least ${MIN_INTERVAL} (ms), got "${value}"`,
+      );
+    }
     return value === 0 ? false : value;
   };
   // Repeatable, and a comma-separated list works on the command line too.
@@ -225,6 +244,7 @@ function demoFlags(flags: ParsedFlags): DemoOptions {
       .map((symbol) => symbol.trim())
       .filter((symbol) => symbol !== ''),
   );
+  if (symbols.length > 0) checkSymbols(symbols);
   return {
     symbols: symbols.length > 0 ? symbols : undefined,
     priceInterval: interval('demo-price-interval'),

@@ -49,6 +49,25 @@ export function transportChoice(flags: ParsedFlags): TransportChoice {
     }
     return { kind: 'memory' };
   }
+  const url = redisUrl(
+    raw,
+    flags.label('transport'),
+    '"memory" or a redis:// or rediss:// URL (or file:<folder>, a durable store on this machine)',
+  );
+  return { kind: 'redis', url: url.href, shownUrl: redactUrl(url), keyPrefix };
+}
+
+/**
+ * A Redis URL from a flag: `redis[s]://[[user][:password]@]host[:port][/db]`
+ * (the IANA `redis` scheme, as the Redis client reads it). Checked here, so
+ * that a typo (`redis:/localhost`, `/db` for a number) is a usage error
+ * naming the flag, never the client's stack trace at connection time.
+ *
+ * @param expected what the flag takes, for the message on a value that is
+ * not a Redis URL at all.
+ * @throws {UsageError} naming `label`; a password is never shown.
+ */
+export function redisUrl(raw: string, label: string, expected: string): URL {
   let url: URL | undefined;
   try {
     url = new URL(raw);
@@ -57,11 +76,20 @@ export function transportChoice(flags: ParsedFlags): TransportChoice {
   }
   if (url === undefined || (url.protocol !== 'redis:' && url.protocol !== 'rediss:')) {
     const shown = url === undefined ? 'a value that is not a URL' : `"${redactUrl(url)}"`;
+    throw new UsageError(`${label} must be ${expected}, got ${shown}`);
+  }
+  const shown = `"${redactUrl(url)}"`;
+  const form = `${url.protocol}//host[:port][/db], e.g. ${url.protocol}//127.0.0.1:6379`;
+  if (url.hostname === '') {
+    throw new UsageError(`${label} ${shown} has no host: write ${form}`);
+  }
+  // The path is the database number, if any: "", "/" or "/<n>".
+  if (!/^(\/\d{0,9})?$/.test(url.pathname)) {
     throw new UsageError(
-      `${flags.label('transport')} must be "memory" or a redis:// or rediss:// URL (or file:<folder>, a durable store on this machine), got ${shown}`,
+      `${label} ${shown}: the database after the host must be a number (${form}/0), got "${decodeURIComponent(url.pathname.slice(1))}"`,
     );
   }
-  return { kind: 'redis', url: url.href, shownUrl: redactUrl(url), keyPrefix };
+  return url;
 }
 
 /**

@@ -5,7 +5,9 @@
  * (the flag wins): `serve-flags.ts` lists them, `serve-options.ts` turns them
  * into options, `serve-transport.ts` connects the transport, `announce.ts`
  * says it is ready. Logs are JSON lines on stdout (pino). SIGTERM or SIGINT
- * shuts down gracefully (streams end cleanly) and exits 0.
+ * shuts down gracefully (streams end cleanly) and exits 0. Exit 2: a bad
+ * flag or variable (one line on stderr naming it); exit 1: the server could
+ * not start (port in use, transport unreachable; one plain line on stderr).
  */
 import cluster from 'node:cluster';
 import { join } from 'node:path';
@@ -18,13 +20,14 @@ import { announce } from './announce.js';
 import { runPrimary } from './cluster.js';
 import { renderHelp, UsageError } from './flags.js';
 import { usageFromOptionError } from './keys.js';
+import { listenFailure } from './listen-failure.js';
 import { OPTION_FLAGS, SERVE_FLAGS, SERVE_FOOTER, SERVE_USAGE } from './serve-flags.js';
 import { buildOptions } from './serve-options.js';
 import { connectFile, connectRedis } from './serve-transport.js';
 import { connectToPrimary, holdTransport, type PrimaryHeld } from './serve-primary.js';
 import { startFlaskSse, startPrimaryFlaskSse, type RunningFlaskSse } from './serve-flask-sse.js';
 import { shutdownSignal } from './signals.js';
-import { DEV_TLS_DIR_ENV, devCertificate } from './tls.js';
+import { DEV_TLS_DIR_ENV, devCertificate, removeOnExit } from './tls.js';
 
 export { SERVE_FLAGS } from './serve-flags.js';
 
@@ -36,7 +39,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
   } catch (error) {
     const usage = usageFromOptionError(error, OPTION_FLAGS);
     if (usage instanceof UsageError) {
-      process.stderr.write(`ssehub serve: ${usage.message}\n(see ssehub serve --help)\n`);
+      process.stderr.write(`ssehub serve: ${usage.message}\n`);
       return 2;
     }
     throw error;
@@ -71,13 +74,17 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
 
   let tlsInfo: Record<string, unknown> = options.tls === undefined ? {} : { tls: 'files' };
   let workerEnv: NodeJS.ProcessEnv = {};
+  let cacert: string | undefined;
   if (devTls) {
     const certificate = await devCertificate(host, env);
+    // Workers use the primary's certificate; the primary removes it.
+    if (env[DEV_TLS_DIR_ENV] === undefined) removeOnExit(certificate.dir);
     options.tls = certificate;
     workerEnv = { [DEV_TLS_DIR_ENV]: certificate.dir };
+    cacert = join(certificate.dir, 'cert.pem');
     tlsInfo = {
       tls: 'development (self-signed)',
-      certificate: join(certificate.dir, 'cert.pem'),
+      certificate: cacert,
       fingerprint: certificate.fingerprint,
     };
   }
@@ -117,13 +124,21 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
       env: workerEnv,
       onFork: held?.attach,
       onReady: (address) => {
-        announce(logger, host, address.port, options.tls !== undefined, dev, {
-          ...transportInfo,
-          ...tlsInfo,
-          workers,
-          anonymous: options.anonymous,
-          subscriptions: options.subscriptions === true,
-        });
+        announce(
+          logger,
+          host,
+          address.port,
+          options.tls !== undefined,
+          dev,
+          {
+            ...transportInfo,
+            ...tlsInfo,
+            workers,
+            anonymous: options.anonymous,
+            subscriptions: options.subscriptions === true,
+          },
+          cacert,
+        );
       },
     });
     await primaryFlaskSse?.close();
@@ -187,6 +202,11 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
   } catch (error) {
     logger.fatal({ err: error, port, host }, 'cannot listen');
     await hubServer.close();
+    // With --workers every worker meets the same error: the first one says it.
+    const plain = listenFailure(error, host, port);
+    if (worker === undefined || worker === 1) {
+      process.stderr.write(`ssehub serve: ${plain ?? `cannot listen: ${String(error)}`}\n`);
+    }
     return 1;
   }
   const metricsAddress = hubServer.metricsAddress();
@@ -199,12 +219,20 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     );
   }
   if (worker === undefined) {
-    announce(logger, host, address.port, options.tls !== undefined, dev, {
-      ...transportInfo,
-      ...tlsInfo,
-      anonymous: options.anonymous,
-      subscriptions: options.subscriptions === true,
-    });
+    announce(
+      logger,
+      host,
+      address.port,
+      options.tls !== undefined,
+      dev,
+      {
+        ...transportInfo,
+        ...tlsInfo,
+        anonymous: options.anonymous,
+        subscriptions: options.subscriptions === true,
+      },
+      cacert,
+    );
   } else {
     logger.info({ port: address.port, pid: process.pid }, 'worker ready');
   }

@@ -5,9 +5,11 @@
  * The development certificate is written to a fresh temporary folder, so
  * tools can be pointed at it (`curl --cacert <folder>/cert.pem`), and so the
  * workers of `--workers N` all serve the same one: the primary makes it and
- * hands its folder down in {@link DEV_TLS_DIR_ENV}.
+ * hands its folder down in {@link DEV_TLS_DIR_ENV}. The process that made
+ * it removes the folder, private key included, when it exits
+ * ({@link removeOnExit}).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,4 +99,16 @@ export async function devCertificate(
   writeFileSync(join(dir, 'key.pem'), pems.private, { mode: 0o600 });
   writeFileSync(join(dir, 'fingerprint.txt'), pems.fingerprint);
   return { dir, cert: pems.cert, key: pems.private, fingerprint: pems.fingerprint };
+}
+
+/**
+ * Removes the development certificate's folder (its private key with it)
+ * when this process exits: after a clean shutdown (SIGINT, SIGTERM), an
+ * error or a forced exit alike. Only `kill -9` leaves it behind, in the
+ * system's temporary folder.
+ */
+export function removeOnExit(dir: string): void {
+  process.once('exit', () => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 }

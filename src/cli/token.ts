@@ -141,9 +141,15 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
       return 0;
     }
     const alg = choiceFlag<JwtAlgorithm>(flags, 'jwt-alg', JWT_ALGORITHMS) ?? 'HS256';
-    const keyText =
-      stringFlag(flags, 'jwt-key') ?? (booleanFlag(flags, 'dev') ? DEV_JWT_KEY : undefined);
-    if (keyText === undefined) throw new UsageError('--jwt-key (or --dev) is required');
+    // A given key is checked (PEM file read, HMAC length); the development key is taken as is.
+    const keyFlag = stringFlag(flags, 'jwt-key');
+    const key =
+      keyFlag !== undefined
+        ? readKeyFlag(keyFlag, alg, flags.label('jwt-key'))
+        : booleanFlag(flags, 'dev')
+          ? DEV_JWT_KEY
+          : undefined;
+    if (key === undefined) throw new UsageError('--jwt-key (or --dev) is required');
     const payloadText = stringFlag(flags, 'payload');
     let payload: unknown;
     if (payloadText !== undefined) {
@@ -155,6 +161,11 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     }
     const publish = listFlag(flags, 'publish');
     const subscribe = listFlag(flags, 'subscribe');
+    for (const name of ['publish', 'subscribe'] as const) {
+      if ((name === 'publish' ? publish : subscribe).includes('')) {
+        throw new UsageError(`--${name} must not be empty (a topic selector; * for all)`);
+      }
+    }
     const format = choiceFlag(flags, 'format', FORMATS) ?? 'legacy';
     const publishPatterns = listFlag(flags, 'publish-urlpattern');
     const subscribePatterns = listFlag(flags, 'subscribe-urlpattern');
@@ -179,7 +190,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
       };
       try {
         token = await signAccessToken({
-          key: readKeyFlag(keyText, alg, flags.label('jwt-key')),
+          key,
           alg,
           issuer,
           audience,
@@ -211,7 +222,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     }
     try {
       token = await signToken({
-        key: readKeyFlag(keyText, alg, flags.label('jwt-key')),
+        key,
         alg,
         publish: publish.length > 0 ? publish : undefined,
         subscribe: subscribe.length > 0 ? subscribe : undefined,

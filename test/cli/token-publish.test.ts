@@ -330,6 +330,25 @@ void describe('ssehub publish', () => {
     sub.close();
   });
 
+  void test('--data - strips exactly one trailing line ending of stdin', async () => {
+    const topic = 'https://example.com/stdin-newline';
+    const sub = new Subscriber(subscribeUrl(hub.hubUrl, [topic]));
+    await sub.opened;
+    const publisher = await token({ publish: [topic] });
+    for (const [input, data] of [
+      ['hello\n', 'hello'],
+      ['two blank lines\n\n', 'two blank lines\n'],
+      ['crlf\r\n', 'crlf'],
+      ['no newline', 'no newline'],
+    ] as const) {
+      const args = ['publish', '--hub', hub.hubUrl, '--topic', topic, '--data', '-'];
+      const result = await cli([...args, '--token', publisher], input);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal((await sub.events.next()).data, data, JSON.stringify(input));
+    }
+    sub.close();
+  });
+
   void test('a refusal exits 1 with the status and the hub message', async () => {
     const { code, stderr } = await cli([
       'publish',
