@@ -2,6 +2,8 @@
  * The flags of `ssehub serve`: names, values, defaults and help, in help
  * order (the README's flag table is checked against them), and which flag
  * sets which option of the http layer (for error messages).
+ *
+ * Size: one declaration per flag (the table `--help` and the README print).
  */
 import { DEFAULT_SYMBOLS } from '../demo/index.js';
 import { JWT_ALGORITHMS } from '../mercure/index.js';

@@ -23,6 +23,9 @@
  * (`hub.close()`, which writes what is pending first), close idle keep-alive
  * connections, then wait for the server to close (connections still open
  * after `shutdownTimeout` are destroyed).
+ *
+ * Size: the server's options (the public API's reference) and its one
+ * assembly function; routes, limits and deadlines live in their own files.
  */
 import { createServer, type Server } from 'node:http';
 import type { Http2SecureServer } from 'node:http2';

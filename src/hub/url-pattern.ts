@@ -42,6 +42,9 @@
  *
  * @see https://github.com/dunglas/mercure/blob/v1.0.0-alpha.3/spec/mercure.md#url-pattern
  * @see https://urlpattern.spec.whatwg.org/
+ *
+ * Size: the WHATWG URL Pattern subset this hub accepts, its linear-time
+ * compiler and its DoS bounds, which must be read together.
  */
 import { URLPattern as PolyfillURLPattern } from 'urlpattern-polyfill/urlpattern';
 import { SseError } from '../protocol/sse-error.js';

@@ -34,6 +34,9 @@
  * @see https://github.com/singingwolfboy/flask-sse/blob/main/flask_sse.py (`Message.__str__`)
  * @see https://github.com/python/cpython/blob/3.11/Modules/_json.c
  * @see https://github.com/python/cpython/blob/3.11/Python/pystrtod.c (`format_float_short`, repr)
+ *
+ * Size: Python's json.dumps, str() of its values and str.splitlines(),
+ * re-expressed byte for byte; each is small, and they share their tables.
  */
 
 /** A Python `int`: its decimal digits, exactly as parsed (Python ints are unbounded). */
