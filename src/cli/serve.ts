@@ -89,6 +89,25 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     };
   }
 
+  /** The "listening" line and the banner, with what this process serves. */
+  const announceAt = (port: number, extra: Record<string, unknown>): void => {
+    announce(
+      logger,
+      host,
+      port,
+      options.tls !== undefined,
+      dev,
+      {
+        ...transportInfo,
+        ...tlsInfo,
+        ...extra,
+        anonymous: options.anonymous,
+        subscriptions: options.subscriptions === true,
+      },
+      cacert,
+    );
+  };
+
   if (workers > 1 && cluster.isPrimary) {
     // Without Redis the primary holds the one transport and serves it to the workers.
     let held: PrimaryHeld | undefined;
@@ -124,21 +143,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
       env: workerEnv,
       onFork: held?.attach,
       onReady: (address) => {
-        announce(
-          logger,
-          host,
-          address.port,
-          options.tls !== undefined,
-          dev,
-          {
-            ...transportInfo,
-            ...tlsInfo,
-            workers,
-            anonymous: options.anonymous,
-            subscriptions: options.subscriptions === true,
-          },
-          cacert,
-        );
+        announceAt(address.port, { workers });
       },
     });
     await primaryFlaskSse?.close();
@@ -219,20 +224,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     );
   }
   if (worker === undefined) {
-    announce(
-      logger,
-      host,
-      address.port,
-      options.tls !== undefined,
-      dev,
-      {
-        ...transportInfo,
-        ...tlsInfo,
-        anonymous: options.anonymous,
-        subscriptions: options.subscriptions === true,
-      },
-      cacert,
-    );
+    announceAt(address.port, {});
   } else {
     logger.info({ port: address.port, pid: process.pid }, 'worker ready');
   }
