@@ -73,12 +73,21 @@ export interface RequestView {
    * bodies (the front door answers `GET` only).
    */
   readonly readForm?: ((maxBytes: number) => Promise<URLSearchParams>) | undefined;
+  /**
+   * The hub's path, for a request served on another path of the hub (a
+   * flask-sse stream): the hub's URL, hence the derived resource identifier,
+   * the challenge's `resource_metadata` and the base of URL patterns, stays
+   * the hub's.
+   *
+   * @default the request's path
+   */
+  readonly hubPath?: string | undefined;
 }
 
 /** The hub's URL as the client contacted it: origin + the request's path. */
 export function hubUrlOf(view: RequestView): string {
   const origin = view.origin ?? `http://${view.header('host') ?? 'localhost'}`;
-  return `${origin}${splitTarget(view.url).path}`;
+  return `${origin}${view.hubPath ?? splitTarget(view.url).path}`;
 }
 
 /**

@@ -36,6 +36,7 @@ import {
   type SubscribeOutcome,
 } from '../../mercure/subscribe-core.js';
 import type { RequestView } from '../../mercure/subscribe-request.js';
+import { DEFAULT_HUB_PATH } from '../../mercure/options.js';
 import { channelTopic, checkTopicPrefix, requestedChannel } from './topic.js';
 
 /** Options of {@link serveFlaskSseStream}. */
@@ -54,6 +55,13 @@ export interface FlaskSseStreamOptions {
    * @default undefined (anonymous: public updates only)
    */
   readonly authorize?: AuthorizeHook | undefined;
+  /**
+   * The path of the Mercure hub these streams belong to: a token's audience
+   * and the `resource_metadata` of a refusal are the hub's.
+   *
+   * @default '/.well-known/mercure'
+   */
+  readonly hubPath?: string | undefined;
   /** Extra response headers (CORS), on the stream and on refusals alike. @default none */
   readonly headers?: SseHeaders | undefined;
   /** Logs connections at debug level. @default undefined */
@@ -67,11 +75,15 @@ export function planFlaskSseStream(
   options: FlaskSseStreamOptions = {},
 ): Promise<SubscribeOutcome> {
   const prefix = checkTopicPrefix(options.topicPrefix);
-  return planSubscription(hub, view, {
-    topics: [channelTopic(requestedChannel(view.url), prefix)],
-    authorize: options.authorize,
-    headers: options.headers,
-  });
+  return planSubscription(
+    hub,
+    { ...view, hubPath: options.hubPath ?? DEFAULT_HUB_PATH },
+    {
+      topics: [channelTopic(requestedChannel(view.url), prefix)],
+      authorize: options.authorize,
+      headers: options.headers,
+    },
+  );
 }
 
 /**

@@ -103,7 +103,8 @@ export function flaskSseStreamRoute(
     }
     const cors = corsHeaders(resolved.cors, req);
     const view = nodeRequestView(req);
-    planFlaskSseStream(subscribeHub, view, { topicPrefix, authorize, headers: cors }).then(
+    const hubPath = resolved.path;
+    planFlaskSseStream(subscribeHub, view, { topicPrefix, authorize, headers: cors, hubPath }).then(
       (outcome) => {
         if (!outcome.ok) {
           const { refusal } = outcome;

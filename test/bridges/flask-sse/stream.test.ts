@@ -77,7 +77,12 @@ void describe('serveFlaskSseStream (embedded)', () => {
         { authorize },
       );
       assert.equal(refused.status, 401);
-      assert.match(await refused.text(), /^missing token/);
+      // The default protocol (both) answers with an RFC 6750 challenge for the hub.
+      assert.match(await refused.text(), /^an access token is required/);
+      assert.equal(
+        refused.headers.get('www-authenticate'),
+        'Bearer resource_metadata="http://x/.well-known/oauth-protected-resource/.well-known/mercure"',
+      );
       const controller = new AbortController();
       const response = await serveFlaskSseStreamFetch(
         hub,
