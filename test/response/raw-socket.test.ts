@@ -72,6 +72,35 @@ void describe('createRawSseStream', () => {
     client.destroy();
   });
 
+  void it('frames every write as one chunk, byte-exact, small (copied) and large (corked) alike', async () => {
+    const { serverSide, client, received } = await pair();
+    const stream = createRawSseStream(serverSide, HEAD, { heartbeatInterval: false });
+    // UTF-8 bytes: the chunk size counts bytes, not characters.
+    const frames = ['data: é€\n\n', `data: ${'x'.repeat(16 * 1024)}\n\n`, 'data: z\n\n'];
+    for (const frame of frames) stream.writeRaw(Buffer.from(frame, 'utf8'));
+    const body = (): string => received().slice(received().indexOf('\r\n\r\n') + 4);
+    const expected = frames
+      .map((frame) => {
+        const bytes = Buffer.from(frame, 'utf8');
+        return `${bytes.length.toString(16)}\r\n${bytes.toString('latin1')}\r\n`;
+      })
+      .join('');
+    await within(
+      new Promise<void>((resolve) => {
+        const check = (): void => {
+          if (body().length >= expected.length) resolve();
+          else setTimeout(check, 5);
+        };
+        check();
+      }),
+      'the chunks',
+    );
+    assert.match(received(), /\r\ntransfer-encoding: chunked\r\n/);
+    assert.equal(body(), expected);
+    stream.close();
+    client.destroy();
+  });
+
   void it('a write to a socket that is already gone closes the stream, writing nothing', async () => {
     const { serverSide, client } = await pair();
     const stream = createRawSseStream(serverSide, HEAD, { heartbeatInterval: false });

@@ -46,6 +46,8 @@ const UNSAFE_VALUE = /[\r\n\0]/;
 /** Headers this adapter writes itself. */
 const OWN = new Set(['transfer-encoding', 'connection', 'content-length', 'date']);
 const CRLF = Buffer.from('\r\n', 'latin1');
+/** Chunks up to this size are copied into one buffer with their framing. */
+const SMALL_CHUNK = 16 * 1024;
 const LAST_CHUNK = '0\r\n\r\n';
 
 let dateValue = '';
@@ -127,9 +129,21 @@ class RawSocketConnection implements SseConnection {
       socket.write(bytes);
       return;
     }
-    // One chunk per write; cork so the three parts leave in one writev.
+    const size = `${bytes.length.toString(16)}\r\n`;
+    if (bytes.length <= SMALL_CHUNK) {
+      // One chunk, one buffer, one write: copying a small frame costs less
+      // than corking three writes into a writev (the common live update).
+      const framed = Buffer.allocUnsafe(size.length + bytes.length + 2);
+      framed.write(size, 0, 'latin1');
+      framed.set(bytes, size.length);
+      framed[framed.length - 2] = 0x0d;
+      framed[framed.length - 1] = 0x0a;
+      socket.write(framed);
+      return;
+    }
+    // A large chunk is not copied: cork so the three parts leave in one writev.
     socket.cork();
-    socket.write(`${bytes.length.toString(16)}\r\n`, 'latin1');
+    socket.write(size, 'latin1');
     socket.write(bytes);
     socket.write(CRLF);
     socket.uncork();
