@@ -38,6 +38,16 @@ export interface FanoutServer {
    */
   listener?: NetServer;
   /**
+   * A server in another process that already listens on this port (nginx
+   * for nchan): the harness listens on nothing and reports this port.
+   */
+  port?: number;
+  /**
+   * CPU and memory of that other process, reported instead of this
+   * process's own (and without a garbage collection).
+   */
+  usage?(): { cpuUserUs: number; cpuSystemUs: number; rss: number };
+  /**
    * Commands the harness does not know (other benchmarks' own, such as the
    * Redis benchmark's in-process publish burst) go here; replies go out with
    * `process.send`.
@@ -55,6 +65,7 @@ export function runServer(server: FanoutServer): void {
   if (!process.send) throw new Error('run me through bench/fanout/run.ts (needs an IPC channel)');
   const http: NetServer =
     server.listener ??
+    // (created but never listening when the server is another process)
     createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       if (req.method === 'GET' && url.pathname === '/events') {
@@ -63,11 +74,26 @@ export function runServer(server: FanoutServer): void {
       }
       res.writeHead(404).end();
     });
-  http.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, () => {
-    send({ type: 'ready', port: (http.address() as AddressInfo).port, name: server.name });
-  });
+  if (server.port !== undefined) {
+    send({ type: 'ready', port: server.port, name: server.name });
+  } else {
+    http.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, () => {
+      send({ type: 'ready', port: (http.address() as AddressInfo).port, name: server.name });
+    });
+  }
 
   function stats(gc: boolean): ServerStats {
+    const usage = server.usage?.();
+    if (usage !== undefined) {
+      return {
+        ...usage,
+        heapUsed: 0,
+        external: 0,
+        arrayBuffers: 0,
+        subscribers: server.subscribers(),
+        atUs: nowUs(),
+      };
+    }
     if (gc) {
       const collect = (globalThis as { gc?: () => void }).gc;
       if (!collect) throw new Error('start the server with --expose-gc');

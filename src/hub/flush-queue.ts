@@ -25,6 +25,8 @@ import type { StreamSubscriber } from './subscriber.js';
 
 /** Retry delay for held-back subscribers (their socket was busy). */
 const RETRY_MS = 10;
+/** What the flush tells every stream it writes to (see `SseStream.writeRaw`). */
+const SHARED = { shared: true } as const;
 /** Shared concatenations remembered per first frame, per flush. */
 const MAX_SHARED_PER_FRAME = 4;
 
@@ -127,7 +129,9 @@ export class FlushQueue {
       sub.dirty = false;
       // A false return means the stream closed (client gone, or cut as a
       // slow consumer); its close listener unregisters the subscriber.
-      if (stream.writeRaw(chunk)) {
+      // Every chunk here is shared and never modified: a frame encoded once
+      // for all subscribers, or a concatenation shared within this flush.
+      if (stream.writeRaw(chunk, SHARED)) {
         this.#counters.writes++;
         this.#counters.bytesWritten += chunk.length;
       }

@@ -28,8 +28,14 @@ import type { SseHeaders } from './options.js';
 export interface SseConnection {
   /** Sends status 200 with `headers` and flushes the head at once. */
   open(headers: SseHeaders, sink: SseConnectionSink): void;
-  /** Queues one chunk for the client, unchanged. */
-  write(chunk: string | Uint8Array): void;
+  /**
+   * Queues one chunk for the client, unchanged. `shared`: the caller writes
+   * this same, never-modified chunk to many connections in a row (the hub's
+   * fan-out), so an adapter that frames chunks (HTTP/1.1 chunked coding) may
+   * frame it once and reuse the framed bytes for the next connection handed
+   * the same object. Adapters that do not frame ignore it.
+   */
+  write(chunk: string | Uint8Array, shared?: boolean): void;
   /** Bytes written but not yet taken by the connection (the backpressure measure). */
   bufferedBytes(): number;
   /** Finishes the response after the queued bytes. */

@@ -156,9 +156,14 @@ export class SseStream implements SseConnectionSink, HeartbeatMember {
    * Security contract: the caller guarantees `chunk` is valid
    * `text/event-stream` UTF-8 made of whole frames (as `encodeEvent` returns);
    * nothing here checks it, and a partial frame would merge with the next one.
+   *
+   * `options.shared`: the caller promises never to modify `chunk` and writes
+   * the same object to many streams in a row; an adapter that frames chunks
+   * (the hub server's HTTP/1.1 front door) then frames it once for all of
+   * them instead of once per stream. Without it every write is framed anew.
    */
-  writeRaw(chunk: string | Uint8Array): boolean {
-    return this.#write(chunk);
+  writeRaw(chunk: string | Uint8Array, options?: { readonly shared?: boolean }): boolean {
+    return this.#write(chunk, options?.shared === true);
   }
 
   /**
@@ -225,7 +230,7 @@ export class SseStream implements SseConnectionSink, HeartbeatMember {
     else this.#write(HEARTBEAT);
   }
 
-  #write(chunk: string | Uint8Array): boolean {
+  #write(chunk: string | Uint8Array, shared = false): boolean {
     if (this.#closeReason !== undefined) return false;
     const connection = this.#connection;
     const buffered = connection.bufferedBytes();
@@ -244,7 +249,7 @@ export class SseStream implements SseConnectionSink, HeartbeatMember {
     }
     this.#wrote = true;
     try {
-      connection.write(chunk);
+      connection.write(chunk, shared);
     } catch (error) {
       this.#finish('error', error);
       return false;

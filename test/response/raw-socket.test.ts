@@ -101,6 +101,62 @@ void describe('createRawSseStream', () => {
     client.destroy();
   });
 
+  void it('frames a shared chunk once for many streams, byte-exact on each, whatever the order', async () => {
+    const a = await pair();
+    const b = await pair();
+    const streamA = createRawSseStream(a.serverSide, HEAD, { heartbeatInterval: false });
+    const streamB = createRawSseStream(b.serverSide, HEAD, { heartbeatInterval: false });
+    const small = Buffer.from('data: é€\n\n', 'utf8');
+    const large = Buffer.from(`data: ${'y'.repeat(20 * 1024)}\n\n`, 'utf8');
+    const twin = Buffer.from('data: twin\n\n', 'utf8');
+    const shared = { shared: true };
+    // Interleaved: the one remembered framing is replaced and taken up again;
+    // an unshared write in between is framed on its own.
+    streamA.writeRaw(small, shared);
+    streamB.writeRaw(small, shared);
+    streamA.writeRaw(large, shared);
+    streamB.writeRaw(Buffer.from('data: own\n\n', 'utf8'));
+    streamB.writeRaw(large, shared);
+    streamA.writeRaw(small, shared);
+    streamB.writeRaw(twin, shared);
+    streamA.writeRaw(Buffer.from(twin), shared);
+    const chunk = (text: string): string => {
+      const bytes = Buffer.from(text, 'utf8');
+      return `${bytes.length.toString(16)}\r\n${bytes.toString('latin1')}\r\n`;
+    };
+    const expectedA = [small, large, small, twin].map((x) => chunk(x.toString('utf8'))).join('');
+    const expectedB = [
+      small.toString('utf8'),
+      'data: own\n\n',
+      large.toString('utf8'),
+      'data: twin\n\n',
+    ]
+      .map(chunk)
+      .join('');
+    const body = (received: () => string): string =>
+      received().slice(received().indexOf('\r\n\r\n') + 4);
+    await within(
+      new Promise<void>((resolve) => {
+        const check = (): void => {
+          if (
+            body(a.received).length >= expectedA.length &&
+            body(b.received).length >= expectedB.length
+          ) {
+            resolve();
+          } else setTimeout(check, 5);
+        };
+        check();
+      }),
+      'the chunks',
+    );
+    assert.equal(body(a.received), expectedA);
+    assert.equal(body(b.received), expectedB);
+    streamA.close();
+    streamB.close();
+    a.client.destroy();
+    b.client.destroy();
+  });
+
   void it('a write to a socket that is already gone closes the stream, writing nothing', async () => {
     const { serverSide, client } = await pair();
     const stream = createRawSseStream(serverSide, HEAD, { heartbeatInterval: false });

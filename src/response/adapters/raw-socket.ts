@@ -50,6 +50,25 @@ const CRLF = Buffer.from('\r\n', 'latin1');
 const SMALL_CHUNK = 16 * 1024;
 const LAST_CHUNK = '0\r\n\r\n';
 
+/**
+ * The last shared chunk (see `SseConnection.write`) and its framing, reused
+ * while the fan-out writes that same object to subscriber after subscriber.
+ * One entry: the flush writes a chunk to all its subscribers before the next.
+ */
+let lastShared: Uint8Array | undefined;
+let lastSharedFramed: Buffer | undefined;
+
+/** `bytes` as one HTTP/1.1 chunk: size line, data, CRLF (RFC 9112 §7.1), in one buffer. */
+function frameChunk(bytes: Uint8Array): Buffer {
+  const size = `${bytes.length.toString(16)}\r\n`;
+  const framed = Buffer.allocUnsafe(size.length + bytes.length + 2);
+  framed.write(size, 0, 'latin1');
+  framed.set(bytes, size.length);
+  framed[framed.length - 2] = 0x0d;
+  framed[framed.length - 1] = 0x0a;
+  return framed;
+}
+
 let dateValue = '';
 let dateSecond = -1;
 
@@ -116,7 +135,7 @@ class RawSocketConnection implements SseConnection {
     socket.write(`HTTP/1.1 200 OK\r\n${lines}date: ${httpDate()}\r\n${framing}\r\n`, 'latin1');
   }
 
-  write(chunk: string | Uint8Array): void {
+  write(chunk: string | Uint8Array, shared = false): void {
     const socket = this.#socket;
     if (socket.destroyed || !socket.writable) {
       // The close event has not reached us yet; never write to a dead socket.
@@ -129,21 +148,25 @@ class RawSocketConnection implements SseConnection {
       socket.write(bytes);
       return;
     }
-    const size = `${bytes.length.toString(16)}\r\n`;
+    if (shared) {
+      // The fan-out hands the same immutable chunk to every subscriber in a
+      // row: frame it once, then each subscriber costs one plain write.
+      if (bytes !== lastShared) {
+        lastShared = bytes;
+        lastSharedFramed = frameChunk(bytes);
+      }
+      socket.write(lastSharedFramed as Buffer);
+      return;
+    }
     if (bytes.length <= SMALL_CHUNK) {
       // One chunk, one buffer, one write: copying a small frame costs less
-      // than corking three writes into a writev (the common live update).
-      const framed = Buffer.allocUnsafe(size.length + bytes.length + 2);
-      framed.write(size, 0, 'latin1');
-      framed.set(bytes, size.length);
-      framed[framed.length - 2] = 0x0d;
-      framed[framed.length - 1] = 0x0a;
-      socket.write(framed);
+      // than corking three writes into a writev.
+      socket.write(frameChunk(bytes));
       return;
     }
     // A large chunk is not copied: cork so the three parts leave in one writev.
     socket.cork();
-    socket.write(size, 'latin1');
+    socket.write(`${bytes.length.toString(16)}\r\n`, 'latin1');
     socket.write(bytes);
     socket.write(CRLF);
     socket.uncork();
