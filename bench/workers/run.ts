@@ -32,14 +32,15 @@
  * - Bounded: every wait has a timeout, the whole run a time budget; the
  *   serve process group, generators and publisher are killed on exit.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cpus, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { signToken } from '../../src/hub-server/index.js';
+import { memoryAfterGc, startServe, stopServe, type Serve } from './serve.js';
 import { startChild } from '../fanout/children.js';
 import {
   closeGenerators,
@@ -92,7 +93,6 @@ const deadline = Date.now() + Number(args['max-minutes']) * 60_000;
 const payloadSize = Number(args['payload-bytes']);
 const allCores = `0-${cpus().length - 1}`;
 const tsx = import.meta.resolve('tsx');
-const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
 const fdLimit = Number(
   /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? 1024,
@@ -108,104 +108,6 @@ if (N + 500 > fdLimit * fewest || Math.ceil(N / generatorCount) + 500 > fdLimit)
 const jwtKey = randomBytes(32).toString('hex');
 const token = await signToken({ key: jwtKey, publish: ['*'] });
 
-interface Serve {
-  child: ChildProcess;
-  port: number;
-  primaryPid: number;
-  /** The processes serving subscribers: the workers, or the one process. */
-  servingPids: number[];
-}
-
-let serveGroup: number | undefined;
-process.on('exit', () => {
-  if (serveGroup === undefined) return;
-  try {
-    process.kill(-serveGroup, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-});
-
-async function startServe(workers: number): Promise<Serve> {
-  const argv = [
-    '--import',
-    tsx,
-    main,
-    'serve',
-    '--port',
-    '0',
-    '--host',
-    '127.0.0.1',
-    '--workers',
-    String(workers),
-    '--jwt-key',
-    jwtKey,
-    '--anonymous',
-    '--max-subscribers',
-    String(N + 1000),
-    '--log-level',
-    'info',
-  ];
-  const child = spawn(process.execPath, argv, {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  serveGroup = child.pid;
-  const workerPids: number[] = [];
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  let buffered = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new Error(`ssehub serve did not listen within 60 s: ${stderr}`));
-    }, 60_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      let nl;
-      while ((nl = buffered.indexOf('\n')) !== -1) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        let entry: Record<string, unknown>;
-        try {
-          entry = JSON.parse(line) as Record<string, unknown>;
-        } catch {
-          continue;
-        }
-        const msg = String(entry.msg);
-        if (msg === 'worker ready' && typeof entry.pid === 'number') workerPids.push(entry.pid);
-        if (msg.startsWith('listening') && typeof entry.port === 'number') {
-          clearTimeout(timer);
-          resolve(entry.port);
-        }
-        if (Number(entry.level) >= 50) console.error(`  ssehub serve: ${line}`);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`ssehub serve exited (${String(code)}): ${stderr}`));
-    });
-  });
-  const primaryPid = child.pid ?? 0;
-  if (workers === 1) return { child, port, primaryPid, servingPids: [primaryPid] };
-  for (let i = 0; i < 200 && workerPids.length < workers; i++) await sleep(50);
-  if (workerPids.length !== workers) {
-    throw new Error(`expected ${workers} "worker ready" lines, got ${workerPids.length}`);
-  }
-  return { child, port, primaryPid, servingPids: workerPids };
-}
-
-async function stopServe(serve: Serve): Promise<void> {
-  const exited = new Promise((resolve) => serve.child.once('exit', resolve));
-  if (serve.child.exitCode === null) serve.child.kill('SIGTERM');
-  await Promise.race([exited, sleep(20_000)]);
-  try {
-    process.kill(-serve.primaryPid, 'SIGKILL');
-  } catch {
-    // the group is gone
-  }
-  serveGroup = undefined;
-}
-
 interface Step extends StepResult {
   rate: number;
   servingCpu: number[];
@@ -220,8 +122,18 @@ interface ConfigResult {
   /** Deliveries/s of the highest passing step. */
   capacity: number;
   capacityRate: number;
+  /** RSS growth of the serving processes (after a full GC) from before the first connect to 5 s after the last, per subscriber (bytes). */
+  rssPerSubscriber?: number;
+  /** The same for the primary (0 with one process). */
+  primaryRssPerSubscriber?: number;
   error?: string | undefined;
 }
+
+const sum = (xs: readonly number[]): number => xs.reduce((a, x) => a + x, 0);
+const probeDir = mkdtempSync(join(tmpdir(), 'ssehub-bench-workers-'));
+process.on('exit', () => {
+  rmSync(probeDir, { recursive: true, force: true });
+});
 
 const pidOf = (c: { process: { pid?: number | undefined } }): number => c.process.pid ?? 0;
 
@@ -232,7 +144,11 @@ async function runConfig(workers: number): Promise<ConfigResult> {
   let publisher: ReturnType<typeof startChild<PublisherReply, PublisherCommand>> | undefined;
   console.log(`\n## --workers ${workers}\n`);
   try {
-    serve = await startServe(workers);
+    serve = await startServe(
+      workers,
+      ['--jwt-key', jwtKey, '--anonymous', '--max-subscribers', String(N + 1000)],
+      probeDir,
+    );
     const s = serve;
     publisher = startChild<PublisherReply, PublisherCommand>(
       'publisher',
@@ -243,6 +159,8 @@ async function runConfig(workers: number): Promise<ConfigResult> {
     generators = startGenerators(generatorCount, allCores);
     await publisher.next('ready', 60_000);
     await sleep(2000);
+    const rssBefore = sum(await memoryAfterGc(probeDir, s.servingPids));
+    const primaryBefore = workers === 1 ? 0 : sum(await memoryAfterGc(probeDir, [s.primaryPid]));
     const connected = await connectSubscribers(generators, {
       port: s.port,
       path: `/.well-known/mercure?topic=${TOPIC}`,
@@ -256,7 +174,18 @@ async function runConfig(workers: number): Promise<ConfigResult> {
     console.log(
       `connected ${fmt(connected.connected)} subscribers in ${fmt(connected.ms / 1000, 1)} s\n`,
     );
-    await sleep(2000);
+    await sleep(5000);
+    result.rssPerSubscriber = (sum(await memoryAfterGc(probeDir, s.servingPids)) - rssBefore) / N;
+    result.primaryRssPerSubscriber =
+      workers === 1 ? 0 : (sum(await memoryAfterGc(probeDir, [s.primaryPid])) - primaryBefore) / N;
+    console.log(
+      `idle memory: RSS of the ${workers === 1 ? 'hub process' : `${workers} workers`} ` +
+        `+${fmt((result.rssPerSubscriber * N) / 2 ** 20)} MiB = ${fmt(result.rssPerSubscriber / 1024, 2)} KB per subscriber` +
+        (workers === 1
+          ? ''
+          : `; the primary +${fmt(result.primaryRssPerSubscriber / 1024, 2)} KB per subscriber`) +
+        ' (after a full GC, before the first connect and 5 s after the last)\n',
+    );
     const serving = workers === 1 ? 'hub CPU %' : 'workers CPU %';
     console.log(
       `| upd/s | achieved upd/s | deliv/s | lost | p50 ms | p99 ms | p99.9 ms | max ms | ${serving} | primary CPU % | gen CPU % | pub CPU % | all cores % | other / steal % | result |\n` +
@@ -358,7 +287,7 @@ for (const workers of configs) results.push(await runConfig(workers));
 
 console.log('\n## Summary\n');
 console.log(
-  '| --workers | capacity (deliv/s, zero loss, p99 < 1 s) | at upd/s | p50 / p99 ms at the first step | p50 / p99 ms at the capacity step |\n|---:|---:|---:|---:|---:|',
+  '| --workers | capacity (deliv/s, zero loss, p99 < 1 s) | at upd/s | p50 / p99 ms at the first step | p50 / p99 ms at the capacity step | idle RSS KB/subscriber (serving + primary) |\n|---:|---:|---:|---:|---:|---:|',
 );
 for (const r of results) {
   const first = r.steps[0];
@@ -366,7 +295,7 @@ for (const r of results) {
   const pair = (s: Step | undefined): string =>
     s === undefined ? '–' : `${fmt(s.p50Ms, 1)} / ${fmt(s.p99Ms, 1)}`;
   console.log(
-    `| ${r.workers} | ${fmt(r.capacity)} | ${fmt(r.capacityRate)} | ${pair(first)} | ${pair(top)} |${r.error === undefined ? '' : ` (error: ${r.error})`}`,
+    `| ${r.workers} | ${fmt(r.capacity)} | ${fmt(r.capacityRate)} | ${pair(first)} | ${pair(top)} | ${r.rssPerSubscriber === undefined ? '–' : `${fmt(r.rssPerSubscriber / 1024, 2)} + ${fmt((r.primaryRssPerSubscriber ?? 0) / 1024, 2)}`} |${r.error === undefined ? '' : ` (error: ${r.error})`}`,
   );
 }
 const base = results.find((r) => r.workers === 1);

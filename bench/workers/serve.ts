@@ -1,0 +1,136 @@
+/**
+ * Starts and stops `ssehub serve --workers N` for the worker benchmarks:
+ * from the sources through tsx, as the CLI runs, in its own process group
+ * (killed when the benchmark exits), on 127.0.0.1 and a free port. Resolves
+ * once it listens, with the pids of the processes that serve connections
+ * (the workers, or the one process).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const tsx = import.meta.resolve('tsx');
+const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const probe = fileURLToPath(new URL('../redis/probe.ts', import.meta.url));
+
+export interface Serve {
+  child: ChildProcess;
+  port: number;
+  primaryPid: number;
+  /** The processes serving subscribers: the workers, or the one process. */
+  servingPids: number[];
+}
+
+let serveGroup: number | undefined;
+process.on('exit', () => {
+  if (serveGroup === undefined) return;
+  try {
+    process.kill(-serveGroup, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+});
+
+/**
+ * `extra`: more `serve` flags. With `probeDir`, every process of the serve
+ * runs with `--expose-gc` and `bench/redis/probe.ts` preloaded: on SIGUSR2
+ * it writes its memory after a full GC there (see {@link memoryAfterGc}).
+ */
+export async function startServe(
+  workers: number,
+  extra: readonly string[],
+  probeDir?: string,
+): Promise<Serve> {
+  const argv = [
+    '--import',
+    tsx,
+    ...(probeDir === undefined ? [] : ['--expose-gc', '--import', probe]),
+    main,
+    'serve',
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--workers',
+    String(workers),
+    ...extra,
+    '--log-level',
+    'info',
+  ];
+  const child = spawn(process.execPath, argv, {
+    env: { ...process.env, SSEHUB_BENCH_PROBE_DIR: probeDir ?? '' },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  serveGroup = child.pid;
+  const workerPids: number[] = [];
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  let buffered = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`ssehub serve did not listen within 60 s: ${stderr}`));
+    }, 60_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      let nl;
+      while ((nl = buffered.indexOf('\n')) !== -1) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        let entry: Record<string, unknown>;
+        try {
+          entry = JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          continue;
+        }
+        const msg = String(entry.msg);
+        if (msg === 'worker ready' && typeof entry.pid === 'number') workerPids.push(entry.pid);
+        if (msg.startsWith('listening') && typeof entry.port === 'number') {
+          clearTimeout(timer);
+          resolve(entry.port);
+        }
+        if (Number(entry.level) >= 50) console.error(`  ssehub serve: ${line}`);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`ssehub serve exited (${String(code)}): ${stderr}`));
+    });
+  });
+  const primaryPid = child.pid ?? 0;
+  if (workers === 1) return { child, port, primaryPid, servingPids: [primaryPid] };
+  for (let i = 0; i < 200 && workerPids.length < workers; i++) await sleep(50);
+  if (workerPids.length !== workers) {
+    throw new Error(`expected ${workers} "worker ready" lines, got ${workerPids.length}`);
+  }
+  return { child, port, primaryPid, servingPids: workerPids };
+}
+
+export async function stopServe(serve: Serve): Promise<void> {
+  const exited = new Promise((resolve) => serve.child.once('exit', resolve));
+  if (serve.child.exitCode === null) serve.child.kill('SIGTERM');
+  await Promise.race([exited, sleep(20_000)]);
+  try {
+    process.kill(-serve.primaryPid, 'SIGKILL');
+  } catch {
+    // the group is gone
+  }
+  serveGroup = undefined;
+}
+
+/** RSS (bytes) of each process after a full GC, through the probe (`startServe`'s `probeDir`). */
+export async function memoryAfterGc(probeDir: string, pids: readonly number[]): Promise<number[]> {
+  return Promise.all(
+    pids.map(async (pid) => {
+      const file = join(probeDir, `${pid}.json`);
+      if (existsSync(file)) unlinkSync(file);
+      process.kill(pid, 'SIGUSR2');
+      for (let i = 0; i < 200 && !existsSync(file); i++) await sleep(50);
+      const m = JSON.parse(readFileSync(file, 'utf8')) as { rss: number; gc: boolean };
+      if (!m.gc) throw new Error('the serve processes run without --expose-gc');
+      return m.rss;
+    }),
+  );
+}
