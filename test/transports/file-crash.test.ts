@@ -97,7 +97,13 @@ void describe(
       for (let kill = 0; kill < KILLS; kill++) {
         const before = total();
         // A few acknowledged updates, then the kill lands mid-traffic.
-        await until(() => total() >= before + 6, `updates before kill ${kill + 1}`, 15_000);
+        // The subscriber is back (kill k finds it on its (k + 1)th connection),
+        // so every kill cuts a live stream that must then resume.
+        await until(
+          () => opens >= kill + 1 && total() >= before + 6,
+          `the subscriber back and updates before kill ${kill + 1}`,
+          15_000,
+        );
         hub.child.kill('SIGKILL');
         await hub.exit;
         hub = await start();
