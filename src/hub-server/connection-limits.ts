@@ -97,7 +97,9 @@ export function createConnectionLimits(
     }
     open += 1;
     refusing = false;
-    socket.once('close', release);
+    // `on`, not `once`: a socket closes once, and `once` would allocate a
+    // wrapper per connection (about 200 bytes each, kept while it is open).
+    socket.on('close', release);
     return true;
   }
 

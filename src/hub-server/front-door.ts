@@ -152,7 +152,7 @@ export function createSubscriberFront(options: SubscriberFrontOptions): Subscrib
     if (socket.destroyed) return;
     if (chunk !== undefined) socket.unshift(chunk);
     handed.set(socket, 0);
-    socket.once('close', forgetHanded);
+    socket.on('close', forgetHanded); // closes once; `on` allocates no wrapper
     // node's server attaches its parser and listeners, as for any connection.
     httpServer.emit('connection', socket);
     socket.resume();
@@ -176,7 +176,7 @@ export function createSubscriberFront(options: SubscriberFrontOptions): Subscrib
       return;
     }
     held.add(socket);
-    socket.once('close', forget);
+    socket.on('close', forget); // closes once; `on` allocates no wrapper
     options.subscribe(head, socket).then(
       () => {
         if (socket.destroyed) return; // gone while it was being authorized

@@ -114,7 +114,7 @@ export function createHeadDeadline(timeout: number, now: () => number = Date.now
   function watch(connection: Waiting): void {
     if (timeout === 0 || connection.destroyed) return;
     if (!waiting.has(connection) && !inFlight.has(connection as Socket)) {
-      connection.once('close', forget);
+      connection.on('close', forget); // closes once; `on` allocates no wrapper
     }
     waiting.delete(connection);
     waiting.set(connection, {
@@ -143,7 +143,7 @@ export function createHeadDeadline(timeout: number, now: () => number = Date.now
     onRequest: (req, res) => {
       if (req.httpVersionMajor !== 1 || timeout === 0) return;
       const socket = req.socket;
-      if (!inFlight.has(socket) && !waiting.has(socket)) socket.once('close', forget);
+      if (!inFlight.has(socket) && !waiting.has(socket)) socket.on('close', forget);
       waiting.delete(socket);
       inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
       res.once('finish', done.bind(socket));
