@@ -78,8 +78,14 @@ const { values: args } = parseArgs({
     /** Runs again (after waiting for a quiet minute) of a step that other work disturbed. */
     retries: { type: 'string', default: '2' },
     json: { type: 'string', default: '' },
+    /** node flags for the serve processes (the workers inherit them), e.g. `--max-semi-space-size=2`. */
+    'hub-node-flags': { type: 'string', default: '' },
+    /** Idle seconds before the second memory reading (V8's memory reducer runs after a quiet spell). */
+    'settle-seconds': { type: 'string', default: '45' },
   },
 });
+const hubNodeFlags = args['hub-node-flags'].split(' ').filter(Boolean);
+const settleSeconds = Number(args['settle-seconds']);
 
 const N = Number(args.subscribers);
 const configs = args.workers.split(',').map(Number);
@@ -126,6 +132,8 @@ interface ConfigResult {
   rssPerSubscriber?: number;
   /** The same for the primary (0 with one process). */
   primaryRssPerSubscriber?: number;
+  /** The serving processes' RSS growth per subscriber after `--settle-seconds` more of idleness. */
+  settledRssPerSubscriber?: number;
   error?: string | undefined;
 }
 
@@ -148,6 +156,7 @@ async function runConfig(workers: number): Promise<ConfigResult> {
       workers,
       ['--jwt-key', jwtKey, '--anonymous', '--max-subscribers', String(N + 1000)],
       probeDir,
+      hubNodeFlags,
     );
     const s = serve;
     publisher = startChild<PublisherReply, PublisherCommand>(
@@ -174,18 +183,34 @@ async function runConfig(workers: number): Promise<ConfigResult> {
     console.log(
       `connected ${fmt(connected.connected)} subscribers in ${fmt(connected.ms / 1000, 1)} s\n`,
     );
+    // Idle memory twice: 5 s after the burst of connections (V8 still holds
+    // the young generation it grew for it), then after `--settle-seconds` of
+    // idleness (V8's memory reducer has run: the steady state of an idle hub).
+    const idleMemory = async (): Promise<{ serving: number; primary: number }> => ({
+      serving: (sum(await memoryAfterGc(probeDir, s.servingPids)) - rssBefore) / N,
+      primary:
+        workers === 1
+          ? 0
+          : (sum(await memoryAfterGc(probeDir, [s.primaryPid])) - primaryBefore) / N,
+    });
+    const report = (m: { serving: number; primary: number }, when: string): void => {
+      console.log(
+        `idle memory ${when}: RSS of the ${workers === 1 ? 'hub process' : `${workers} workers`} ` +
+          `+${fmt((m.serving * N) / 2 ** 20)} MiB = ${fmt(m.serving / 1024, 2)} KB per subscriber` +
+          (workers === 1 ? '' : `; the primary ${fmt(m.primary / 1024, 2)} KB per subscriber`) +
+          ' (after a full GC; baseline before the first connect)',
+      );
+    };
     await sleep(5000);
-    result.rssPerSubscriber = (sum(await memoryAfterGc(probeDir, s.servingPids)) - rssBefore) / N;
-    result.primaryRssPerSubscriber =
-      workers === 1 ? 0 : (sum(await memoryAfterGc(probeDir, [s.primaryPid])) - primaryBefore) / N;
-    console.log(
-      `idle memory: RSS of the ${workers === 1 ? 'hub process' : `${workers} workers`} ` +
-        `+${fmt((result.rssPerSubscriber * N) / 2 ** 20)} MiB = ${fmt(result.rssPerSubscriber / 1024, 2)} KB per subscriber` +
-        (workers === 1
-          ? ''
-          : `; the primary +${fmt(result.primaryRssPerSubscriber / 1024, 2)} KB per subscriber`) +
-        ' (after a full GC, before the first connect and 5 s after the last)\n',
-    );
+    const burst = await idleMemory();
+    report(burst, '5 s after the last connect');
+    await sleep(settleSeconds * 1000);
+    const settled = await idleMemory();
+    report(settled, `${fmt(settleSeconds)} s later`);
+    console.log('');
+    result.rssPerSubscriber = burst.serving;
+    result.primaryRssPerSubscriber = burst.primary;
+    result.settledRssPerSubscriber = settled.serving;
     const serving = workers === 1 ? 'hub CPU %' : 'workers CPU %';
     console.log(
       `| upd/s | achieved upd/s | deliv/s | lost | p50 ms | p99 ms | p99.9 ms | max ms | ${serving} | primary CPU % | gen CPU % | pub CPU % | all cores % | other / steal % | result |\n` +
@@ -276,7 +301,7 @@ console.log(
   `workers: ${fmt(N)} subscribers on 1 topic, ssehub serve --workers ${configs.join(' vs ')} (memory transport), ` +
     `${generatorCount} generator processes, ${localAddresses.length} source addresses, ${payloadSize}-byte payloads, ` +
     `HTTP publishes over ${args['http-connections']} connections, rates ${rates.join(',')} upd/s, steps ${warmupSeconds}+${stepSeconds} s, ` +
-    `${cpus().length} cores shared (no pinning), open-file limit ${fmt(fdLimit)}, node ${process.version}, ${new Date().toISOString().slice(0, 16)}Z`,
+    `${cpus().length} cores shared (no pinning), open-file limit ${fmt(fdLimit)}, node ${process.version}${hubNodeFlags.length > 0 ? ` (serve: ${hubNodeFlags.join(' ')})` : ''}, ${new Date().toISOString().slice(0, 16)}Z`,
 );
 const quiet = await waitForQuiet(Number(args['wait-quiet']));
 console.log(
@@ -287,7 +312,7 @@ for (const workers of configs) results.push(await runConfig(workers));
 
 console.log('\n## Summary\n');
 console.log(
-  '| --workers | capacity (deliv/s, zero loss, p99 < 1 s) | at upd/s | p50 / p99 ms at the first step | p50 / p99 ms at the capacity step | idle RSS KB/subscriber (serving + primary) |\n|---:|---:|---:|---:|---:|---:|',
+  '| --workers | capacity (deliv/s, zero loss, p99 < 1 s) | at upd/s | p50 / p99 ms at the first step | p50 / p99 ms at the capacity step | idle RSS KB/subscriber (serving + primary), 5 s after connecting | idle RSS KB/subscriber, settled |\n|---:|---:|---:|---:|---:|---:|---:|',
 );
 for (const r of results) {
   const first = r.steps[0];
@@ -295,7 +320,7 @@ for (const r of results) {
   const pair = (s: Step | undefined): string =>
     s === undefined ? '–' : `${fmt(s.p50Ms, 1)} / ${fmt(s.p99Ms, 1)}`;
   console.log(
-    `| ${r.workers} | ${fmt(r.capacity)} | ${fmt(r.capacityRate)} | ${pair(first)} | ${pair(top)} | ${r.rssPerSubscriber === undefined ? '–' : `${fmt(r.rssPerSubscriber / 1024, 2)} + ${fmt((r.primaryRssPerSubscriber ?? 0) / 1024, 2)}`} |${r.error === undefined ? '' : ` (error: ${r.error})`}`,
+    `| ${r.workers} | ${fmt(r.capacity)} | ${fmt(r.capacityRate)} | ${pair(first)} | ${pair(top)} | ${r.rssPerSubscriber === undefined ? '–' : `${fmt(r.rssPerSubscriber / 1024, 2)} + ${fmt((r.primaryRssPerSubscriber ?? 0) / 1024, 2)}`} | ${r.settledRssPerSubscriber === undefined ? '–' : fmt(r.settledRssPerSubscriber / 1024, 2)} |${r.error === undefined ? '' : ` (error: ${r.error})`}`,
   );
 }
 const base = results.find((r) => r.workers === 1);

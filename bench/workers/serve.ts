@@ -3,10 +3,11 @@
  * from the sources through tsx, as the CLI runs, in its own process group
  * (killed when the benchmark exits), on 127.0.0.1 and a free port. Resolves
  * once it listens, with the pids of the processes that serve connections
- * (the workers, or the one process).
+ * (the workers, or the one process). `SERVE_LOG=<file>` appends the serve's
+ * log lines to that file (a refused connection says why there).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -42,8 +43,11 @@ export async function startServe(
   workers: number,
   extra: readonly string[],
   probeDir?: string,
+  /** node flags for the serve processes (the workers inherit them). */
+  nodeFlags: readonly string[] = [],
 ): Promise<Serve> {
   const argv = [
+    ...nodeFlags,
     '--import',
     tsx,
     ...(probeDir === undefined ? [] : ['--expose-gc', '--import', probe]),
@@ -74,6 +78,7 @@ export async function startServe(
       reject(new Error(`ssehub serve did not listen within 60 s: ${stderr}`));
     }, 60_000);
     child.stdout.on('data', (chunk: Buffer) => {
+      if (process.env.SERVE_LOG) appendFileSync(process.env.SERVE_LOG, chunk);
       buffered += chunk.toString('utf8');
       let nl;
       while ((nl = buffered.indexOf('\n')) !== -1) {
