@@ -40,7 +40,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -62,6 +62,7 @@ import { lossCell, publishStep, stepWithRetry, takePoint, waitForQuiet } from '.
 import type { StepResult } from './measure.js';
 import { procFds, procRss, tcpSockstat } from './proc.js';
 import { connectAdmin, deletePrefix, freshPrefix } from './redis-admin.js';
+import { probeMemory, type ProbedMemory } from './probe-read.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -234,26 +235,7 @@ async function stopServe(serve: Serve): Promise<void> {
   serveGroup = undefined;
 }
 
-interface Memory {
-  rss: number;
-  heapUsed: number;
-  external: number;
-}
-
-/** Each process's memory after a full GC (through probe.ts). */
-async function probeMemory(pids: number[]): Promise<Memory[]> {
-  return Promise.all(
-    pids.map(async (pid) => {
-      const file = join(probeDir, `${pid}.json`);
-      if (existsSync(file)) unlinkSync(file);
-      process.kill(pid, 'SIGUSR2');
-      for (let i = 0; i < 200 && !existsSync(file); i++) await sleep(50);
-      const m = JSON.parse(readFileSync(file, 'utf8')) as Memory & { gc: boolean };
-      if (!m.gc) throw new Error('the hub processes run without --expose-gc');
-      return { rss: m.rss, heapUsed: m.heapUsed, external: m.external };
-    }),
-  );
-}
+type Memory = ProbedMemory;
 
 const sumOf = (xs: Memory[], f: (m: Memory) => number): number => xs.reduce((a, m) => a + f(m), 0);
 
@@ -308,7 +290,7 @@ try {
   generators = startGenerators(generatorCount, allCores, niceness);
   await publisher.next('ready', 60_000);
   await sleep(2000); // let every process load before the baseline
-  const before = await probeMemory(s.workerPids);
+  const before = await probeMemory(probeDir, s.workerPids);
   const tcpBefore = tcpSockstat();
 
   const connected = await connectSubscribers(generators, {
@@ -321,7 +303,7 @@ try {
     timeoutMs: 240_000,
   });
   await sleep(3000);
-  const after = await probeMemory(s.workerPids);
+  const after = await probeMemory(probeDir, s.workerPids);
   const tcpAfter = tcpSockstat();
   const fds = s.workerPids.map(procFds);
   memory = {

@@ -7,10 +7,10 @@
  * log lines to that file (a refused connection says why there).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { probeMemory } from '../redis/probe-read.js';
 
 const tsx = import.meta.resolve('tsx');
 const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -127,15 +127,5 @@ export async function stopServe(serve: Serve): Promise<void> {
 
 /** RSS (bytes) of each process after a full GC, through the probe (`startServe`'s `probeDir`). */
 export async function memoryAfterGc(probeDir: string, pids: readonly number[]): Promise<number[]> {
-  return Promise.all(
-    pids.map(async (pid) => {
-      const file = join(probeDir, `${pid}.json`);
-      if (existsSync(file)) unlinkSync(file);
-      process.kill(pid, 'SIGUSR2');
-      for (let i = 0; i < 200 && !existsSync(file); i++) await sleep(50);
-      const m = JSON.parse(readFileSync(file, 'utf8')) as { rss: number; gc: boolean };
-      if (!m.gc) throw new Error('the serve processes run without --expose-gc');
-      return m.rss;
-    }),
-  );
+  return (await probeMemory(probeDir, pids)).map((m) => m.rss);
 }
