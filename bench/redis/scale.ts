@@ -37,8 +37,6 @@
  *   and publisher are killed on exit (also on Ctrl-C); the run's Redis keys
  *   (a fresh prefix) are deleted at the end.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -63,6 +61,7 @@ import type { StepResult } from './measure.js';
 import { procFds, procRss, tcpSockstat } from './proc.js';
 import { connectAdmin, deletePrefix, freshPrefix } from './redis-admin.js';
 import { probeMemory, type ProbedMemory } from './probe-read.js';
+import { launchServe, stopServe, type Serve } from '../workers/serve.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -125,26 +124,6 @@ const admin = await connectAdmin(redisUrl);
 const prefix = freshPrefix();
 const probeDir = mkdtempSync(join(tmpdir(), 'ssehub-scale-'));
 
-/** `ssehub serve --workers N`, in its own process group (killed as a group on exit). */
-interface Serve {
-  child: ChildProcess;
-  port: number;
-  primaryPid: number;
-  workerPids: number[];
-  log: string[];
-}
-
-let serveGroup: number | undefined;
-process.on('exit', () => {
-  if (serveGroup !== undefined) {
-    try {
-      process.kill(-serveGroup, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
-
 async function startServe(): Promise<Serve> {
   const nice = niceness === 0 ? [] : ['nice', '-n', String(niceness)];
   const argv = [
@@ -175,64 +154,7 @@ async function startServe(): Promise<Serve> {
     '--log-level',
     'info',
   ];
-  const child = spawn(argv[0] as string, argv.slice(1), {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, SSEHUB_BENCH_PROBE_DIR: probeDir },
-  });
-  serveGroup = child.pid;
-  const log: string[] = [];
-  const workerPids: number[] = [];
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  let buffered = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new Error(`ssehub serve did not listen within 60 s: ${stderr}`));
-    }, 60_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      let nl;
-      while ((nl = buffered.indexOf('\n')) !== -1) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        log.push(line);
-        let entry: Record<string, unknown>;
-        try {
-          entry = JSON.parse(line) as Record<string, unknown>;
-        } catch {
-          continue;
-        }
-        const msg = String(entry.msg);
-        if (msg === 'worker ready' && typeof entry.pid === 'number') workerPids.push(entry.pid);
-        if (msg.startsWith('listening') && typeof entry.port === 'number') {
-          clearTimeout(timer);
-          resolve(entry.port);
-        }
-        if (Number(entry.level) >= 50) console.error(`  ssehub serve: ${line}`);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`ssehub serve exited (${String(code)}): ${stderr}`));
-    });
-  });
-  // A worker logs "worker ready" after the primary heard it listen: its line
-  // may come after the primary's.
-  for (let i = 0; i < 200 && workerPids.length < workerCount; i++) await sleep(50);
-  return { child, port, primaryPid: child.pid ?? 0, workerPids, log };
-}
-
-async function stopServe(serve: Serve): Promise<void> {
-  const exited = new Promise((resolve) => serve.child.once('exit', resolve));
-  if (serve.child.exitCode === null) serve.child.kill('SIGTERM');
-  await Promise.race([exited, sleep(20_000)]);
-  try {
-    process.kill(-serve.primaryPid, 'SIGKILL');
-  } catch {
-    // the group is gone
-  }
-  serveGroup = undefined;
+  return launchServe(argv, workerCount, probeDir);
 }
 
 type Memory = ProbedMemory;

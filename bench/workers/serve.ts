@@ -16,12 +16,17 @@ const tsx = import.meta.resolve('tsx');
 const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const probe = fileURLToPath(new URL('../redis/probe.ts', import.meta.url));
 
+/** A running `ssehub serve`, in its own process group (killed as a group on exit). */
 export interface Serve {
   child: ChildProcess;
   port: number;
   primaryPid: number;
+  /** The pids that logged "worker ready" (none with one process). */
+  workerPids: number[];
   /** The processes serving subscribers: the workers, or the one process. */
   servingPids: number[];
+  /** Every line the serve logged. */
+  log: string[];
 }
 
 let serveGroup: number | undefined;
@@ -35,40 +40,23 @@ process.on('exit', () => {
 });
 
 /**
- * `extra`: more `serve` flags. With `probeDir`, every process of the serve
- * runs with `--expose-gc` and `bench/redis/probe.ts` preloaded: on SIGUSR2
- * it writes its memory after a full GC there (see {@link memoryAfterGc}).
+ * Runs `command` (an `ssehub serve` with `--log-level info`, possibly behind
+ * `nice`) and resolves once it logs that it listens and, with `workers > 1`,
+ * once every worker logged "worker ready" (a worker logs it after the
+ * primary heard it listen, so its line may come after the primary's).
  */
-export async function startServe(
+export async function launchServe(
+  command: readonly string[],
   workers: number,
-  extra: readonly string[],
   probeDir?: string,
-  /** node flags for the serve processes (the workers inherit them). */
-  nodeFlags: readonly string[] = [],
 ): Promise<Serve> {
-  const argv = [
-    ...nodeFlags,
-    '--import',
-    tsx,
-    ...(probeDir === undefined ? [] : ['--expose-gc', '--import', probe]),
-    main,
-    'serve',
-    '--port',
-    '0',
-    '--host',
-    '127.0.0.1',
-    '--workers',
-    String(workers),
-    ...extra,
-    '--log-level',
-    'info',
-  ];
-  const child = spawn(process.execPath, argv, {
+  const child = spawn(command[0] as string, command.slice(1), {
     env: { ...process.env, SSEHUB_BENCH_PROBE_DIR: probeDir ?? '' },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   serveGroup = child.pid;
+  const log: string[] = [];
   const workerPids: number[] = [];
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
@@ -84,6 +72,7 @@ export async function startServe(
       while ((nl = buffered.indexOf('\n')) !== -1) {
         const line = buffered.slice(0, nl);
         buffered = buffered.slice(nl + 1);
+        log.push(line);
         let entry: Record<string, unknown>;
         try {
           entry = JSON.parse(line) as Record<string, unknown>;
@@ -105,12 +94,51 @@ export async function startServe(
     });
   });
   const primaryPid = child.pid ?? 0;
-  if (workers === 1) return { child, port, primaryPid, servingPids: [primaryPid] };
-  for (let i = 0; i < 200 && workerPids.length < workers; i++) await sleep(50);
-  if (workerPids.length !== workers) {
-    throw new Error(`expected ${workers} "worker ready" lines, got ${workerPids.length}`);
+  if (workers > 1) {
+    for (let i = 0; i < 200 && workerPids.length < workers; i++) await sleep(50);
   }
-  return { child, port, primaryPid, servingPids: workerPids };
+  const servingPids = workers === 1 ? [primaryPid] : workerPids;
+  return { child, port, primaryPid, workerPids, servingPids, log };
+}
+
+/**
+ * `extra`: more `serve` flags. With `probeDir`, every process of the serve
+ * runs with `--expose-gc` and `bench/redis/probe.ts` preloaded: on SIGUSR2
+ * it writes its memory after a full GC there (see {@link memoryAfterGc}).
+ */
+export async function startServe(
+  workers: number,
+  extra: readonly string[],
+  probeDir?: string,
+  /** node flags for the serve processes (the workers inherit them). */
+  nodeFlags: readonly string[] = [],
+): Promise<Serve> {
+  const serve = await launchServe(
+    [
+      process.execPath,
+      ...nodeFlags,
+      '--import',
+      tsx,
+      ...(probeDir === undefined ? [] : ['--expose-gc', '--import', probe]),
+      main,
+      'serve',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--workers',
+      String(workers),
+      ...extra,
+      '--log-level',
+      'info',
+    ],
+    workers,
+    probeDir,
+  );
+  if (workers > 1 && serve.workerPids.length !== workers) {
+    throw new Error(`expected ${workers} "worker ready" lines, got ${serve.workerPids.length}`);
+  }
+  return serve;
 }
 
 export async function stopServe(serve: Serve): Promise<void> {
