@@ -61,7 +61,13 @@ const allCores = `0-${cpus().length - 1}`;
 const tsx = import.meta.resolve('tsx');
 const clientScript = fileURLToPath(new URL('./storm-client.ts', import.meta.url));
 
-const alg = args.alg as 'HS256' | 'RS256' | 'ES256';
+const ALGS = ['HS256', 'RS256', 'ES256'] as const;
+const chosen = ALGS.find((a) => a === args.alg);
+if (chosen === undefined) {
+  console.error(`--alg must be one of ${ALGS.join(', ')}, got ${JSON.stringify(args.alg)}`);
+  process.exit(2);
+}
+const alg: (typeof ALGS)[number] = chosen;
 /** The hub verifies with `verifyKey`; the tokens are signed with `signKey`. */
 const { signKey, verifyKey } = ((): { signKey: string; verifyKey: string } => {
   if (alg === 'HS256') {
